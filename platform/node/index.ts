@@ -1,0 +1,18 @@
+/**
+ * The Node build: the core with the `tcp`, `framed-tcp`, `udp` and `ws` transports.
+ * `import { split } from "message-io"` resolves here under the `node` condition.
+ */
+import { createSplit } from "../../src/node.js";
+import { framedTcpAdapter } from "./framed-tcp.js";
+import { tcpAdapter } from "./tcp.js";
+
+export * from "../../src/index.js";
+
+/**
+ * Creates a node: `handler` acts (network, signals, stop), `listener` receives its events.
+ * `S` is the type of the signals the program sends itself.
+ */
+export const split = createSplit({
+  adapters: [tcpAdapter, framedTcpAdapter],
+  yieldTurn: setImmediate,
+});

@@ -1,0 +1,141 @@
+import type { Clock } from "./clock.js";
+import type { NodeEvent } from "./events.js";
+import { Fifo } from "./fifo.js";
+import { TimerHeap } from "./timer-heap.js";
+
+/** Identifies a timer set with `signals.sendWithTimer`. */
+export type TimerId = number;
+
+/** What a queued network event belongs to: once `dropped`, its queued events are never delivered. */
+export interface EventOwner {
+  readonly dropped: boolean;
+}
+
+/**
+ * The node's one queue: network events and signals, delivered one at a time.
+ * Priority signals come first, then the FIFO of network events and standard signals; a timer's
+ * signal joins the FIFO when it is due, never earlier than asked.
+ */
+export class EventQueue<S> {
+  private readonly priority = new Fifo<NodeEvent<S>>();
+  private readonly events = new Fifo<NodeEvent<S>>();
+  private readonly owners = new Fifo<EventOwner | undefined>();
+  private readonly timers = new TimerHeap<S>();
+  private readonly activeTimers = new Set<TimerId>();
+  private cancelledInHeap = 0;
+  private lastTimerId = 0;
+  private armed: { due: number; handle: unknown } | undefined;
+
+  /** Called after every push that may make an event available. */
+  onAvailable: () => void = () => {};
+
+  constructor(private readonly clock: Clock) {}
+
+  pushEvent(event: NodeEvent<S>, owner: EventOwner | undefined): void {
+    this.events.push(event);
+    this.owners.push(owner);
+    this.onAvailable();
+  }
+
+  pushSignal(signal: S): void {
+    this.pushEvent({ type: "signal", signal }, undefined);
+  }
+
+  pushPrioritySignal(signal: S): void {
+    this.priority.push({ type: "signal", signal });
+    this.onAvailable();
+  }
+
+  setTimer(signal: S, ms: number): TimerId {
+    this.lastTimerId += 1;
+    const id = this.lastTimerId;
+    this.activeTimers.add(id);
+    this.timers.push({ id, due: this.clock.now() + ms, value: signal });
+    this.arm();
+    return id;
+  }
+
+  cancelTimer(id: TimerId): boolean {
+    if (!this.activeTimers.delete(id)) return false;
+    // Cancelled entries leave the heap lazily; compact when they are the majority, so a program
+    // that sets and cancels timeouts at a high rate keeps a small heap.
+    this.cancelledInHeap += 1;
+    if (this.cancelledInHeap > 64 && this.cancelledInHeap * 2 > this.timers.size) {
+      this.timers.retain((entry) => this.activeTimers.has(entry.id));
+      this.cancelledInHeap = 0;
+    }
+    if (this.activeTimers.size === 0) this.disarm();
+    return true;
+  }
+
+  /** The next deliverable event, or `undefined`. Events of dropped owners are discarded here. */
+  next(): NodeEvent<S> | undefined {
+    const urgent = this.priority.shift();
+    if (urgent !== undefined) return urgent;
+    for (;;) {
+      const event = this.events.shift();
+      const owner = this.owners.shift();
+      if (event === undefined) return undefined;
+      if (owner === undefined || !owner.dropped) return event;
+    }
+  }
+
+  /** Whether an event may be available (it may still belong to a dropped owner). */
+  get hasPending(): boolean {
+    return this.priority.length > 0 || this.events.length > 0;
+  }
+
+  /** Drops every queued event and every timer, and releases the platform timer. */
+  clear(): void {
+    this.priority.clear();
+    this.events.clear();
+    this.owners.clear();
+    this.timers.clear();
+    this.activeTimers.clear();
+    this.cancelledInHeap = 0;
+    this.disarm();
+  }
+
+  private arm(): void {
+    const top = this.nextActiveTimer();
+    if (top === undefined) {
+      this.disarm();
+      return;
+    }
+    if (this.armed !== undefined && this.armed.due <= top.due) return;
+    this.disarm();
+    const delay = Math.max(0, Math.ceil(top.due - this.clock.now()));
+    this.armed = { due: top.due, handle: this.clock.setTimeout(() => this.fire(), delay) };
+  }
+
+  private disarm(): void {
+    if (this.armed === undefined) return;
+    this.clock.clearTimeout(this.armed.handle);
+    this.armed = undefined;
+  }
+
+  private fire(): void {
+    this.armed = undefined;
+    const now = this.clock.now();
+    let fired = false;
+    for (let top = this.nextActiveTimer(); top !== undefined && top.due <= now; top = this.nextActiveTimer()) {
+      this.timers.pop();
+      this.activeTimers.delete(top.id);
+      this.events.push({ type: "signal", signal: top.value });
+      this.owners.push(undefined);
+      fired = true;
+    }
+    this.arm();
+    if (fired) this.onAvailable();
+  }
+
+  /** The earliest timer still active, discarding cancelled ones on the way. */
+  private nextActiveTimer() {
+    for (let top = this.timers.peek(); top !== undefined; top = this.timers.peek()) {
+      if (this.activeTimers.has(top.id)) return top;
+      this.timers.pop();
+      this.cancelledInHeap -= 1;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,201 @@
+import type { Clock, Yield } from "./clock.js";
+import { ErrorCode, NetError } from "./errors.js";
+import type { EventQueue } from "./event-queue.js";
+import type { NodeEvent } from "./events.js";
+import { Fifo } from "./fifo.js";
+
+/** Receives a node's events: exactly one consumer, `forEach` or `enqueue`. */
+export interface NodeListener<S> {
+  /**
+   * Delivers every event, one at a time, in order; a returned promise holds the next event back
+   * until it settles. Resolves when the node stops; rejects (and stops the node) when the callback
+   * throws or rejects.
+   */
+  forEach(callback: (event: NodeEvent<S>) => void | PromiseLike<void>): Promise<void>;
+  /** Hands the events to a receiver to pull from: for game loops and `for await`. */
+  enqueue(): EventReceiver<S>;
+}
+
+/** Pulls a node's events. Iterating it with `for await` ends when the node stops. */
+export interface EventReceiver<S> extends AsyncIterable<NodeEvent<S>> {
+  /** The next event if one is queued, else `undefined` at once (`undefined` too once stopped). */
+  tryReceive(): NodeEvent<S> | undefined;
+  /** The next event; rejects with `STOPPED` when the node stops first. */
+  receive(): Promise<NodeEvent<S>>;
+  /** The next event, or `undefined` when none came within `ms`; rejects with `STOPPED` when the node stops first. */
+  receiveTimeout(ms: number): Promise<NodeEvent<S> | undefined>;
+}
+
+/** Events delivered by `forEach` before it lets the event loop run I/O again. */
+const BATCH = 1024;
+
+interface Waiter<S> {
+  resolve(event: NodeEvent<S> | undefined): void;
+  reject(error: NetError): void;
+  timer?: unknown;
+  done: boolean;
+}
+
+/** @internal The listener half of a node. */
+export class Listener<S> implements NodeListener<S>, EventReceiver<S> {
+  private consumer: "none" | "forEach" | "receiver" = "none";
+  private stopped = false;
+  private failure: { error: unknown } | undefined;
+  private finished: { resolve(): void; reject(error: unknown): void } | undefined;
+  private callback: (event: NodeEvent<S>) => void | PromiseLike<void> = () => {};
+  private scheduled = false;
+  private draining = false;
+  private busy = false;
+  private readonly waiters = new Fifo<Waiter<S>>();
+
+  constructor(
+    private readonly queue: EventQueue<S>,
+    private readonly clock: Clock,
+    private readonly yieldTurn: Yield,
+    private readonly stopNode: () => void,
+  ) {}
+
+  forEach(callback: (event: NodeEvent<S>) => void | PromiseLike<void>): Promise<void> {
+    this.claim("forEach");
+    this.callback = callback;
+    const done = new Promise<void>((resolve, reject) => {
+      this.finished = { resolve, reject };
+    });
+    if (this.stopped) this.settle();
+    else {
+      this.queue.onAvailable = () => this.schedule();
+      if (this.queue.hasPending) this.schedule();
+    }
+    return done;
+  }
+
+  enqueue(): EventReceiver<S> {
+    this.claim("receiver");
+    this.queue.onAvailable = () => this.wakeWaiters();
+    return this;
+  }
+
+  tryReceive(): NodeEvent<S> | undefined {
+    return this.stopped ? undefined : this.queue.next();
+  }
+
+  receive(): Promise<NodeEvent<S>> {
+    return this.wait(undefined) as Promise<NodeEvent<S>>;
+  }
+
+  receiveTimeout(ms: number): Promise<NodeEvent<S> | undefined> {
+    return this.wait(ms);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<NodeEvent<S>> {
+    while (!this.stopped) {
+      try {
+        yield await this.receive();
+      } catch (error) {
+        if (error instanceof NetError && error.code === ErrorCode.Stopped) return;
+        throw error;
+      }
+    }
+  }
+
+  /** @internal Called once by `stop()`: ends the consumer. */
+  settle(): void {
+    this.stopped = true;
+    for (let w = this.waiters.shift(); w !== undefined; w = this.waiters.shift()) {
+      if (w.done) continue;
+      w.done = true;
+      if (w.timer !== undefined) this.clock.clearTimeout(w.timer);
+      w.reject(new NetError(ErrorCode.Stopped, "the node stopped"));
+    }
+    const finished = this.finished;
+    this.finished = undefined;
+    if (finished === undefined) return;
+    if (this.failure !== undefined) finished.reject(this.failure.error);
+    else finished.resolve();
+  }
+
+  private claim(kind: "forEach" | "receiver"): void {
+    if (this.consumer !== "none") {
+      throw new NetError(ErrorCode.ListenerInUse, `the listener already has its consumer (${this.consumer})`);
+    }
+    this.consumer = kind;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.draining || this.busy || this.stopped) return;
+    this.scheduled = true;
+    queueMicrotask(this.drain);
+  }
+
+  private readonly drain = (): void => {
+    this.scheduled = false;
+    this.draining = true;
+    try {
+      for (let budget = BATCH; !this.stopped; budget--) {
+        if (budget === 0) {
+          // Let the event loop run I/O before going on, so a signal loop cannot starve the network.
+          this.scheduled = true;
+          this.yieldTurn(this.drain);
+          return;
+        }
+        const event = this.queue.next();
+        if (event === undefined) return;
+        const result = this.callback(event);
+        if (result !== undefined && typeof result.then === "function") {
+          this.busy = true;
+          result.then(this.resume, this.fail);
+          return;
+        }
+      }
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.draining = false;
+    }
+  };
+
+  private readonly resume = (): void => {
+    this.busy = false;
+    if (!this.scheduled) this.drain();
+  };
+
+  private readonly fail = (error: unknown): void => {
+    if (this.stopped) return;
+    this.failure = { error };
+    this.stopNode();
+  };
+
+  private wait(ms: number | undefined): Promise<NodeEvent<S> | undefined> {
+    if (this.stopped) return Promise.reject(new NetError(ErrorCode.Stopped, "the node is stopped"));
+    if (ms !== undefined && !(ms >= 0)) {
+      return Promise.reject(new NetError(ErrorCode.InvalidArgument, `a timeout must be >= 0 ms, not ${ms}`));
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter<S> = { resolve, reject, done: false };
+      this.waiters.push(waiter);
+      this.wakeWaiters();
+      if (waiter.done || ms === undefined) return;
+      waiter.timer = this.clock.setTimeout(() => {
+        if (waiter.done) return;
+        waiter.done = true;
+        resolve(undefined);
+      }, ms);
+    });
+  }
+
+  private wakeWaiters(): void {
+    while (this.waiters.length > 0) {
+      const waiter = this.waiters.peek() as Waiter<S>;
+      if (waiter.done) {
+        this.waiters.shift();
+        continue;
+      }
+      const event = this.queue.next();
+      if (event === undefined) return;
+      this.waiters.shift();
+      waiter.done = true;
+      if (waiter.timer !== undefined) this.clock.clearTimeout(waiter.timer);
+      waiter.resolve(event);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The options of the built-in transports, typed without any platform type so that both builds
+ * share them. Values that only exist on Node (a TLS key, an `http.Server`) are accepted structurally.
+ */
+import type { CommonListenOptions, CommonOptions } from "./adapter.js";
+import type { BuiltinTransport } from "./transport.js";
+
+/** PEM text or its bytes (Node accepts both). */
+export type Pem = string | Uint8Array;
+
+/** TLS on the connecting side: `true` for the system's trust store, or details. Verification stays on unless turned off. */
+export type ClientTlsOptions =
+  | boolean
+  | {
+      /** Trusted certificate authorities, replacing the system's. */
+      ca?: Pem | Pem[];
+      /** The name to verify (and to send as SNI); defaults to the host connected to. */
+      servername?: string;
+      /** `false` accepts any certificate: for tests only. Default `true`. */
+      rejectUnauthorized?: boolean;
+      /** A client certificate and key, for servers that ask for one. */
+      cert?: Pem | Pem[];
+      key?: Pem | Pem[];
+    };
+
+/** TLS on the listening side. Anything else Node's `tls.createServer` takes may be added. */
+export interface ServerTlsOptions {
+  key: Pem | Pem[];
+  cert: Pem | Pem[];
+  ca?: Pem | Pem[];
+  [option: string]: unknown;
+}
+
+export interface TcpConnectOptions extends CommonOptions {
+  /** The local address to bind before connecting, `"ip"` or `"ip:port"`. */
+  sourceAddress?: string;
+  /** TCP keep-alive: the idle time in ms before the first probe, or `false` (default) for none. */
+  keepAlive?: number | false;
+  /** Disables Nagle's algorithm. Default `true`: messages leave at once. */
+  noDelay?: boolean;
+  /** Fails the connect with `ETIMEDOUT` when it is not ready within this many ms. */
+  timeout?: number;
+  tls?: ClientTlsOptions;
+}
+
+export interface TcpListenOptions extends CommonListenOptions {
+  keepAlive?: number | false;
+  noDelay?: boolean;
+  /** The kernel's queue of connections not yet accepted. */
+  backlog?: number;
+  tls?: ServerTlsOptions;
+}
+
+export interface UdpConnectOptions extends CommonOptions {
+  sourceAddress?: string;
+  /** Allows sending to a broadcast address. */
+  broadcast?: boolean;
+  reuseAddress?: boolean;
+}
+
+export interface UdpListenOptions extends CommonListenOptions {
+  reuseAddress?: boolean;
+  broadcast?: boolean;
+  /** Multicast listeners: the local interface address to join the group on. */
+  multicastInterface?: string;
+  /** Multicast listeners: receive this host's own datagrams to the group. Default `true`. */
+  multicastLoopback?: boolean;
+}
+
+export interface WsConnectOptions extends CommonOptions {
+  /** Sub-protocols to offer. */
+  protocols?: string | string[];
+  /** Extra handshake headers (Node only: browsers do not allow them). */
+  headers?: Record<string, string>;
+  tls?: ClientTlsOptions;
+  /** Fails the connect with `ETIMEDOUT` when the handshake is not done within this many ms. */
+  timeout?: number;
+}
+
+export interface WsListenOptions extends CommonListenOptions {
+  /** Only upgrades on this path are accepted (default: any path). */
+  path?: string;
+  tls?: ServerTlsOptions;
+  /** An existing `http`/`https` server to attach to, sharing its port (then `addr` is ignored). */
+  server?: object;
+  /** Allowed `Origin` header values; a handshake from another origin is refused. Default: any. */
+  origins?: string[];
+  /** Ping every this many ms, and disconnect a peer that did not answer the previous ping. */
+  heartbeat?: number;
+}
+
+export interface ConnectOptionsMap {
+  tcp: TcpConnectOptions;
+  "framed-tcp": TcpConnectOptions;
+  udp: UdpConnectOptions;
+  ws: WsConnectOptions;
+}
+
+export interface ListenOptionsMap {
+  tcp: TcpListenOptions;
+  "framed-tcp": TcpListenOptions;
+  udp: UdpListenOptions;
+  ws: WsListenOptions;
+}
+
+/** The connect options of transport `T` (a custom transport gets the common ones, plus anything). */
+export type ConnectOptionsOf<T extends string> = T extends BuiltinTransport
+  ? ConnectOptionsMap[T]
+  : CommonOptions & Record<string, unknown>;
+
+/** The listen options of transport `T`. */
+export type ListenOptionsOf<T extends string> = T extends BuiltinTransport
+  ? ListenOptionsMap[T]
+  : CommonListenOptions & Record<string, unknown>;

@@ -1,0 +1,55 @@
+import { ErrorCode, NetError } from "./errors.js";
+
+/** The built-in transports. A custom adapter adds its own string. */
+export const Transport = {
+  Tcp: "tcp",
+  FramedTcp: "framed-tcp",
+  Udp: "udp",
+  Ws: "ws",
+} as const;
+
+export type BuiltinTransport = (typeof Transport)[keyof typeof Transport];
+/** A transport name: one of `Transport`, or the name of a custom adapter. */
+export type TransportName = BuiltinTransport | (string & {});
+export type Transport = TransportName;
+
+/** What a transport can do: capabilities are data, so code and docs read them instead of branching on names. */
+export interface TransportInfo {
+  /** Connections have a life cycle (`connected`/`accepted` ... `disconnected`). */
+  readonly connectionOriented: boolean;
+  /** One `send` arrives as exactly one `message`. */
+  readonly packetBased: boolean;
+  /** The largest message `send` accepts by default (`Infinity` when unbounded). */
+  readonly maxMessageSize: number;
+}
+
+const MiB = 1024 * 1024;
+/** Largest UDP payload over IPv4: 65535 - 20 (IP header) - 8 (UDP header). */
+export const UDP_MAX_IPV4 = 65507;
+/** Largest UDP payload over IPv6: 65535 - 40 (IP header) - 8 (UDP header). */
+export const UDP_MAX_IPV6 = 65487;
+export const DEFAULT_MAX_MESSAGE_SIZE = 32 * MiB;
+export const DEFAULT_MAX_PENDING_BYTES = 16 * MiB;
+
+const builtinInfo: Record<BuiltinTransport, TransportInfo> = {
+  tcp: { connectionOriented: true, packetBased: false, maxMessageSize: Number.POSITIVE_INFINITY },
+  "framed-tcp": { connectionOriented: true, packetBased: true, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE },
+  udp: { connectionOriented: false, packetBased: true, maxMessageSize: UDP_MAX_IPV4 },
+  ws: { connectionOriented: true, packetBased: true, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE },
+};
+
+const customInfo = new Map<string, TransportInfo>();
+
+/** The capabilities of a transport, built-in or registered by a custom adapter. */
+export function transportInfo(transport: TransportName): TransportInfo {
+  const info = (builtinInfo as Record<string, TransportInfo>)[transport] ?? customInfo.get(transport);
+  if (info === undefined) {
+    throw new NetError(ErrorCode.UnsupportedTransport, `unknown transport "${transport}"`);
+  }
+  return info;
+}
+
+/** @internal Called when a node registers a custom adapter, so `transportInfo` knows it everywhere. */
+export function registerTransportInfo(transport: string, info: TransportInfo): void {
+  if (!(transport in builtinInfo)) customInfo.set(transport, info);
+}
