@@ -6,7 +6,7 @@ import { split, Transport } from "message-io";
 
 const host = process.env.HOST ?? "127.0.0.1";
 const basePort = Number(process.env.PORT ?? 3042);
-const transports = [Transport.Tcp, Transport.FramedTcp] as const;
+const transports = [Transport.Tcp, Transport.FramedTcp, Transport.Udp] as const;
 
 const { handler, listener } = split();
 for (const [offset, transport] of transports.entries()) {

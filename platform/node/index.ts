@@ -5,6 +5,7 @@
 import { createSplit } from "../../src/node.js";
 import { framedTcpAdapter } from "./framed-tcp.js";
 import { tcpAdapter } from "./tcp.js";
+import { udpAdapter } from "./udp.js";
 
 export * from "../../src/index.js";
 
@@ -13,6 +14,6 @@ export * from "../../src/index.js";
  * `S` is the type of the signals the program sends itself.
  */
 export const split = createSplit({
-  adapters: [tcpAdapter, framedTcpAdapter],
+  adapters: [tcpAdapter, framedTcpAdapter, udpAdapter],
   yieldTurn: setImmediate,
 });
