@@ -14,6 +14,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/support/build.ts"],
     // Integration tests open real sockets on loopback, and this machine has 2 cores.
     maxWorkers: 2,
     testTimeout: 30_000,

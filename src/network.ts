@@ -79,14 +79,14 @@ export class Network<S> implements NetworkController {
     if (resource instanceof LocalResource) {
       const listening = resource.handle;
       if (listening?.sendTo === undefined) return SendStatus.ResourceNotFound;
-      if (bytes.length > (listening.maxMessageSize ?? resource.limits.maxMessageSize)) {
+      if (bytes.length > Math.min(listening.maxMessageSize ?? Infinity, resource.limits.maxMessageSize)) {
         return SendStatus.MaxPacketSizeExceeded;
       }
       return listening.sendTo(endpoint.addr, bytes);
     }
     if (resource.state !== "ready") return SendStatus.ResourceNotAvailable;
     const connection = resource.handle as Connection;
-    if (bytes.length > (connection.maxMessageSize ?? resource.limits.maxMessageSize)) {
+    if (bytes.length > Math.min(connection.maxMessageSize ?? Infinity, resource.limits.maxMessageSize)) {
       return SendStatus.MaxPacketSizeExceeded;
     }
     // A message larger than the whole limit still goes when nothing is pending, so every message
