@@ -6,7 +6,8 @@ import { split, Transport } from "message-io";
 
 const host = process.env.HOST ?? "127.0.0.1";
 const basePort = Number(process.env.PORT ?? 3042);
-const transports = [Transport.Tcp, Transport.FramedTcp, Transport.Udp] as const;
+// Every transport, in the order of `Transport`: tcp on PORT, framed-tcp on PORT + 1, udp, ws.
+const transports = Object.values(Transport);
 
 const { handler, listener } = split();
 for (const [offset, transport] of transports.entries()) {
