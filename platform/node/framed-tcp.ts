@@ -9,7 +9,7 @@ const COALESCE_LIMIT = 16 * 1024;
 export const framedTcpAdapter = streamAdapter(Transport.FramedTcp, transportInfo(Transport.FramedTcp), {
   decoder: ({ maxMessageSize }) => {
     const decoder = new FrameDecoder(maxMessageSize);
-    return (chunk, sink) => decoder.push(chunk, (frame) => sink.data(frame));
+    return (chunk, emit) => decoder.push(chunk, emit);
   },
   write: (socket, data) => {
     const prefixSize = varintSize(data.length);

@@ -17,8 +17,8 @@ import { ErrorCode, formatHostPort, NetError, parseHostPort, SendStatus } from "
 
 /** How one stream transport turns bytes into messages and back. */
 export interface StreamCodec {
-  /** A decoder for one connection: reports each message to `sink`, or returns an error that ends the connection. */
-  decoder(limits: ResourceLimits): (chunk: Buffer, sink: ConnectionSink) => NetError | undefined;
+  /** A decoder for one connection: passes each message to `emit`, or returns an error that ends the connection. */
+  decoder(limits: ResourceLimits): (chunk: Buffer, emit: (message: Uint8Array) => void) => NetError | undefined;
   /** Writes one message. The socket is corked for the current turn, so several writes go out in one syscall. */
   write(socket: net.Socket, data: Uint8Array): void;
 }
@@ -42,10 +42,10 @@ class StreamConnection implements Connection {
     socket.on("error", (error) => {
       this.error ??= NetError.from(error);
     });
+    const emit = (message: Uint8Array) => this.sink?.data(message);
     socket.on("data", (chunk: Buffer) => {
-      const sink = this.sink;
-      if (sink === undefined) return;
-      const error = decode(chunk, sink);
+      if (this.sink === undefined) return;
+      const error = decode(chunk, emit);
       if (error !== undefined) {
         this.error = error;
         socket.destroy();
@@ -102,7 +102,9 @@ function applySocketOptions(socket: net.Socket, options: { noDelay?: boolean; ke
 
 function peerAddress(socket: net.Socket): string | undefined {
   const { remoteAddress, remotePort } = socket;
-  return remoteAddress === undefined || remotePort === undefined ? undefined : formatHostPort(remoteAddress, remotePort);
+  return remoteAddress === undefined || remotePort === undefined
+    ? undefined
+    : formatHostPort(remoteAddress, remotePort);
 }
 
 function clientTls(option: TcpConnectOptions["tls"], host: string): tls.ConnectionOptions | undefined {

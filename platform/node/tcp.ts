@@ -3,8 +3,8 @@ import { streamAdapter } from "./stream.js";
 
 /** `tcp`: the raw byte stream. A message is whatever chunk the operating system delivered. */
 export const tcpAdapter = streamAdapter(Transport.Tcp, transportInfo(Transport.Tcp), {
-  decoder: () => (chunk, sink) => {
-    sink.data(chunk);
+  decoder: () => (chunk, emit) => {
+    emit(chunk);
     return undefined;
   },
   write: (socket, data) => {

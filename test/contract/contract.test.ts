@@ -2,7 +2,15 @@
  * The contract suite: the same scenarios for every connection-oriented transport, modelled on
  * message-io's integration tests. Transport differences are read from `transportInfo`, not names.
  */
-import { type Endpoint, NetError, type NodeEvent, SendStatus, Transport, transportInfo } from "message-io";
+import {
+  type Endpoint,
+  NetError,
+  type NetEvent,
+  type NodeEvent,
+  SendStatus,
+  Transport,
+  transportInfo,
+} from "message-io";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   concatBytes,
@@ -17,21 +25,23 @@ import {
   stopAll,
 } from "../support/recorder.js";
 
+type ConnectedEvent = Extract<NetEvent, { type: "connected" }>;
+
 const transports = [Transport.Tcp, Transport.FramedTcp] as const;
 const LOCAL = "127.0.0.1:0";
 
 afterEach(stopAll);
 
 /** A node that sends every message back where it came from. */
-function echoServer(): Recorder {
-  const server: Recorder = recordedNode((event) => {
+function echoServer<S = never>(): Recorder<S> {
+  const server: Recorder<S> = recordedNode<S>((event) => {
     if (event.type === "message") server.network.send(event.endpoint, event.data);
   });
   return server;
 }
 
 /** Everything `endpoint` received, concatenated (a stream transport may split or merge messages). */
-function receivedBytes(node: Recorder<any>, endpoint: Endpoint): Uint8Array {
+function receivedBytes<S>(node: Recorder<S>, endpoint: Endpoint): Uint8Array {
   return concatBytes(
     node
       .about(endpoint.key)
@@ -40,8 +50,8 @@ function receivedBytes(node: Recorder<any>, endpoint: Endpoint): Uint8Array {
   );
 }
 
-async function waitForBytes(node: Recorder<any>, endpoint: Endpoint, length: number): Promise<Uint8Array> {
-  const fromEndpoint = (e: NodeEvent<unknown>) => isMessage(e) && e.endpoint === endpoint;
+async function waitForBytes<S>(node: Recorder<S>, endpoint: Endpoint, length: number): Promise<Uint8Array> {
+  const fromEndpoint = (e: NodeEvent<S>) => isMessage(e) && e.endpoint === endpoint;
   for (let count = 1; receivedBytes(node, endpoint).length < length; count++) {
     await node.waitForCount(fromEndpoint, count);
   }
@@ -147,7 +157,7 @@ describe.each(transports)("%s", (transport) => {
   });
 
   it("removes listeners and connections without events, and tracks isReady", async () => {
-    const server = echoServer() as unknown as Recorder<string>;
+    const server = echoServer<string>();
     const { id: listenerId, addr } = await server.network.listen(transport, LOCAL);
     expect(server.network.isReady(listenerId)).toBe(true);
     const client = recordedNode<string>();
@@ -164,7 +174,8 @@ describe.each(transports)("%s", (transport) => {
     client.network.send(first, "still here");
     await waitForBytes(client, first, "still here".length);
     const refused = client.network.connect(transport, addr);
-    expect((await client.waitFor((e) => isConnected(e) && e.endpoint === refused)).ok).toBe(false);
+    const outcome = await client.waitFor((e): e is ConnectedEvent => isConnected(e) && e.endpoint === refused);
+    expect(outcome.ok).toBe(false);
 
     // Removing a connection: nothing of it is delivered after remove() returns, not even what was queued.
     client.network.send(first, "sent before the remove");
