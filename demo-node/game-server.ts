@@ -1,0 +1,23 @@
+/**
+ * The game demo's server: serves the page built in demo-web/dist and the game's WebSocket on one
+ * port. `HOST` (default 0.0.0.0) and `PORT` (default 8080; 0 picks a free one) set where. It prints
+ * `game server: http://host:port/` with the real port.
+ */
+import { fileURLToPath } from "node:url";
+import { startGameServer } from "./game/server.js";
+
+const host = process.env.HOST ?? "0.0.0.0";
+const port = Number(process.env.PORT ?? 8080);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`game server: PORT must be a port number (0-65535), not "${process.env.PORT}"`);
+  process.exit(2);
+}
+const webRoot = fileURLToPath(new URL("../../demo-web/dist/", import.meta.url));
+
+const server = await startGameServer({ host, port, webRoot });
+console.log(`game server: ${server.url}`);
+
+const shutdown = () => void server.close();
+process.once("SIGINT", shutdown);
+process.once("SIGTERM", shutdown);
+await server.done;
