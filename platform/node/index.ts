@@ -6,6 +6,7 @@ import { createSplit } from "../../src/node.js";
 import { framedTcpAdapter } from "./framed-tcp.js";
 import { tcpAdapter } from "./tcp.js";
 import { udpAdapter } from "./udp.js";
+import { wsAdapter } from "./ws.js";
 
 export * from "../../src/index.js";
 
@@ -14,6 +15,6 @@ export * from "../../src/index.js";
  * `S` is the type of the signals the program sends itself.
  */
 export const split = createSplit({
-  adapters: [tcpAdapter, framedTcpAdapter, udpAdapter],
+  adapters: [tcpAdapter, framedTcpAdapter, udpAdapter, wsAdapter],
   yieldTurn: setImmediate,
 });

@@ -1,0 +1,227 @@
+/**
+ * The `ws` listener over the `ws` package, on a server of its own (`http`, or `https` with `tls`) or
+ * attached to the user's `options.server`, sharing its port with the pages it serves.
+ */
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { type WebSocket, WebSocketServer } from "ws";
+import type { Connection, ConnectionSink, Listening, ListenRequest, WsListenOptions } from "../../src/index.js";
+import { ErrorCode, formatHostPort, NetError, parseHostPort, SendStatus } from "../../src/index.js";
+import { closeCodeError, wsPlatformError } from "../../src/ws-client.js";
+import { unrefClosing } from "./ws-unref.js";
+
+/** `ws` reads `maxPayload` as a 32-bit integer where 0 means unbounded. */
+const WS_MAX_PAYLOAD = 2 ** 31 - 1;
+
+class WsServerConnection implements Connection {
+  private sink: ConnectionSink | undefined;
+  private error: NetError | undefined;
+  /** Whether the peer answered the last heartbeat ping. */
+  alive = true;
+  private corked = false;
+
+  constructor(
+    readonly ws: WebSocket,
+    private readonly socket: Socket,
+    readonly addr: string,
+    maxMessageSize: number,
+    private readonly ended: (connection: WsServerConnection) => void,
+  ) {
+    // Rule 2: the error listener first; `ws` then closes the socket itself.
+    ws.on("error", (error) => {
+      this.error ??= wsPlatformError(error);
+    });
+    // A text frame arrives as its UTF-8 bytes, as a binary one does: a fresh Buffer per message.
+    ws.on("message", (data: Buffer) => {
+      const sink = this.sink;
+      if (sink === undefined) return;
+      if (data.length > maxMessageSize) {
+        this.error ??= new NetError(ErrorCode.MessageTooLarge, `${addr} sent ${data.length} bytes, over the limit`);
+        ws.close(1009);
+        this.sink = undefined;
+        sink.closed(this.error);
+        return;
+      }
+      sink.data(data);
+    });
+    ws.on("pong", () => {
+      this.alive = true;
+    });
+    ws.on("close", (code: number, reason: Buffer) => {
+      this.ended(this);
+      const sink = this.sink;
+      this.sink = undefined;
+      sink?.closed(this.error ?? closeCodeError(code, reason.toString(), addr));
+    });
+  }
+
+  attach(sink: ConnectionSink): void {
+    this.sink = sink;
+  }
+
+  /** Heartbeat: a peer that did not answer the previous ping is cut. */
+  ping(): void {
+    if (!this.alive) {
+      this.error ??= new NetError(ErrorCode.Timeout, `${this.addr} did not answer the heartbeat`);
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  send(data: Uint8Array): SendStatus {
+    if (!this.corked) {
+      // Batch every message sent in this turn of the event loop into one write.
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    this.ws.send(data, { binary: true });
+    return SendStatus.Sent;
+  }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
+  pendingBytes(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  close(): void {
+    this.sink = undefined;
+    this.ws.close(1000);
+    unrefClosing(this.ws, this.socket);
+  }
+}
+
+/** Starts a `ws` listener (see the file's comment). */
+export function listenWs({ addr, options, limits, sink }: ListenRequest<WsListenOptions>): Promise<Listening> {
+  const attached = options.server as http.Server | undefined;
+  const { path, origins, heartbeat } = options;
+  if (attached !== undefined && !(typeof attached.on === "function" && typeof attached.address === "function")) {
+    throw new NetError(ErrorCode.InvalidArgument, "the server option must be a node:http or node:https server");
+  }
+  if (heartbeat !== undefined && !(typeof heartbeat === "number" && heartbeat > 0)) {
+    throw new NetError(ErrorCode.InvalidArgument, `heartbeat must be a number of ms > 0, not ${String(heartbeat)}`);
+  }
+  const { host, port } = attached === undefined ? parseHostPort(addr) : { host: "", port: 0 };
+  const maxMessageSize = limits.maxMessageSize;
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: maxMessageSize >= 1 && maxMessageSize <= WS_MAX_PAYLOAD ? maxMessageSize : 0,
+  });
+  const connections = new Set<WsServerConnection>();
+  let listening = true;
+  let pinger: NodeJS.Timeout | undefined;
+  const stopPinger = () => {
+    if (pinger !== undefined && !listening && connections.size === 0) {
+      clearInterval(pinger);
+      pinger = undefined;
+    }
+  };
+  const ended = (connection: WsServerConnection) => {
+    connections.delete(connection);
+    stopPinger();
+  };
+  if (heartbeat !== undefined) {
+    pinger = setInterval(() => {
+      for (const connection of connections) connection.ping();
+    }, heartbeat);
+    pinger.unref();
+  }
+
+  const onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => {}); // a peer's reset must not throw; `ws` and the close event report the rest
+    if (!listening) return void socket.destroy();
+    const pathname = (request.url ?? "/").split("?")[0];
+    if (path !== undefined && pathname !== path) {
+      // On a shared server, another upgrade handler may own that path.
+      if (attached !== undefined && attached.listenerCount("upgrade") > 1) return;
+      return refuse(socket, 404, "Not Found");
+    }
+    const origin = request.headers.origin;
+    if (origins !== undefined && (origin === undefined || !origins.includes(origin))) {
+      return refuse(socket, 403, "Forbidden");
+    }
+    const peer = peerAddress(request.socket);
+    if (peer === undefined) return void socket.destroy();
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const connection = new WsServerConnection(ws, socket as Socket, peer, maxMessageSize, ended);
+      connections.add(connection);
+      const connectionSink = sink.accepted(connection);
+      if (connectionSink !== undefined) connection.attach(connectionSink);
+    });
+  };
+
+  const close = (server: http.Server) => {
+    if (!listening) return;
+    listening = false;
+    server.off("upgrade", onUpgrade);
+    if (server !== attached) server.close();
+    stopPinger();
+  };
+
+  if (attached !== undefined) {
+    attached.on("upgrade", onUpgrade);
+    return new Promise((resolve, reject) => {
+      const bound = () => {
+        attached.off("error", failed);
+        resolve({ addr: serverAddress(attached), close: () => close(attached) });
+      };
+      const failed = (error: Error) => {
+        attached.off("listening", bound);
+        close(attached);
+        reject(NetError.from(error));
+      };
+      if (attached.listening) return bound();
+      attached.once("listening", bound);
+      attached.once("error", failed);
+    });
+  }
+
+  const server =
+    options.tls === undefined ? http.createServer() : https.createServer(options.tls as https.ServerOptions);
+  server.on("request", (_request: http.IncomingMessage, response: http.ServerResponse) => {
+    response.writeHead(426, { "Content-Type": "text/plain", Upgrade: "websocket" });
+    response.end("a WebSocket endpoint of message-io\n");
+  });
+  server.on("upgrade", onUpgrade);
+  // A failed TLS handshake or a garbled request is the peer's problem: drop its socket, keep listening.
+  server.on("tlsClientError", (_error: Error, socket: Duplex) => socket.destroy());
+  server.on("clientError", (_error: Error, socket: Duplex) => socket.destroy());
+  return new Promise((resolve, reject) => {
+    server.once("error", (error) => {
+      listening = false;
+      stopPinger();
+      reject(NetError.from(error));
+    });
+    server.listen({ host, port }, () => {
+      server.on("error", () => {}); // after binding, errors concern single sockets, already handled
+      resolve({ addr: serverAddress(server), close: () => close(server) });
+    });
+  });
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function peerAddress(socket: Socket): string | undefined {
+  const { remoteAddress, remotePort } = socket;
+  return remoteAddress === undefined || remotePort === undefined
+    ? undefined
+    : formatHostPort(remoteAddress, remotePort);
+}
+
+function serverAddress(server: http.Server): string {
+  const address = server.address() as AddressInfo | string | null;
+  if (address === null) return "";
+  return typeof address === "string" ? address : formatHostPort(address.address, address.port);
+}
