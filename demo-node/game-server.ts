@@ -14,7 +14,11 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 const webRoot = fileURLToPath(new URL("../../demo-web/dist/", import.meta.url));
 
-const server = await startGameServer({ host, port, webRoot });
+const server = await startGameServer({ host, port, webRoot }).catch((error: NodeJS.ErrnoException) => {
+  const hint = error.code === "EADDRINUSE" ? ` (port ${port} is taken: set PORT to another, or 0 for any)` : "";
+  console.error(`game server: cannot listen on ${host}:${port}: ${error.message}${hint}`);
+  process.exit(1);
+});
 console.log(`game server: ${server.url}`);
 
 const shutdown = () => void server.close();

@@ -4,6 +4,7 @@
  * by timer signals, and every player gets the whole state after each step.
  */
 import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { type Endpoint, formatHostPort, split, Transport } from "message-io";
 import { decodeClient, encodeServer, GAME_PATH, type ServerMessage } from "./protocol.js";
 import { serveStatic } from "./static.js";
@@ -42,22 +43,28 @@ export async function startGameServer(options: GameServerOptions): Promise<GameS
   const { handler, listener } = split<"tick">();
   const http = createServer((request, response) => void serveStatic(webRoot, request, response));
   http.on("clientError", (_error, socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen({ host, port }, () => {
-      http.off("error", reject);
-      resolve();
+  let bound: AddressInfo;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      http.listen({ host, port }, () => {
+        http.off("error", reject);
+        resolve();
+      });
     });
-  });
-  const bound = http.address();
-  if (bound === null || typeof bound === "string") throw new Error("the http server has no port");
-  await handler.network.listen(Transport.Ws, formatHostPort(bound.address, bound.port), {
-    server: http,
-    path: GAME_PATH,
-    heartbeat: 5000,
-    maxMessageSize: 64 * 1024,
-    maxConnections: MAX_PLAYERS * 2,
-  });
+    bound = http.address() as AddressInfo;
+    await handler.network.listen(Transport.Ws, formatHostPort(bound.address, bound.port), {
+      server: http,
+      path: GAME_PATH,
+      heartbeat: 5000,
+      maxMessageSize: 64 * 1024,
+      maxConnections: MAX_PLAYERS * 2,
+    });
+  } catch (error) {
+    handler.stop();
+    http.close();
+    throw error;
+  }
 
   const world = createWorld();
   const sessions = new Map<Endpoint, Session>();
