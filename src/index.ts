@@ -15,6 +15,7 @@ export type {
   ResourceLimits,
 } from "./adapter.js";
 export { memoryAdapter } from "./adapters/memory.js";
+export { formatHostPort, type HostPort, parseHostPort } from "./address.js";
 export type { Clock } from "./clock.js";
 export { Endpoint } from "./endpoint.js";
 export { ErrorCode, NetError } from "./errors.js";
@@ -26,4 +27,3 @@ export type { NodeHandler, SignalSender, SplitOptions } from "./node.js";
 export type * from "./options.js";
 export { isLocal, type ResourceId, transportOf } from "./resource-id.js";
 export { Transport, type TransportInfo, transportInfo } from "./transport.js";
-export { formatHostPort, type HostPort, parseHostPort } from "./address.js";
