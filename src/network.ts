@@ -126,6 +126,7 @@ export class Network<S> implements NetworkController {
     try {
       handle = adapter.connect({ remote, options, limits, sink });
     } catch (error) {
+      resource.dropped = true; // silences any sink call the adapter made before throwing
       throw NetError.from(error, ErrorCode.InvalidArgument);
     }
     resource.handle = handle;

@@ -12,7 +12,7 @@ import { DEFAULT_MAX_MESSAGE_SIZE } from "../transport.js";
 class MemoryConnection implements Connection {
   peer: MemoryConnection | undefined;
   sink: ConnectionSink | undefined;
-  private open = true;
+  open = true;
 
   constructor(readonly addr: string) {}
 
@@ -57,6 +57,7 @@ export function memoryAdapter(transport = "memory"): Adapter {
       client.sink = sink;
       // Rule 3: the outcome is reported later, never inside connect().
       queueMicrotask(() => {
+        if (!client.open) return; // removed while connecting: the server must never see it
         const accept = listeners.get(remote);
         if (accept?.(client)) sink.ready();
         else sink.closed(new NetError("ECONNREFUSED", `nothing listens on ${remote}`));
