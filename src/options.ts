@@ -41,9 +41,41 @@ export interface TcpConnectOptions extends CommonOptions {
   /** Fails the connect with `ETIMEDOUT` when it is not ready within this many ms. */
   timeout?: number;
   tls?: ClientTlsOptions;
+  /** See {@link StreamTimeoutOptions.idleTimeout}: the server's silence ends the connection. */
+  idleTimeout?: number;
+  /** See {@link StreamTimeoutOptions.frameTimeout}. */
+  frameTimeout?: number;
 }
 
-export interface TcpListenOptions extends CommonListenOptions {
+/**
+ * Deadlines that close slow or silent peers (slowloris, vanished hosts). Each is in ms; `0` or
+ * absent turns it off. A connection that misses one ends with `disconnected` and code `ETIMEDOUT`.
+ * They are off by default on `tcp` and `framed-tcp` because every one of them also ends a
+ * legitimate use (a protocol where the server speaks first, a 32 MiB message over a slow link, a
+ * quiet connection): SECURITY.md gives values for a server on the internet.
+ */
+export interface StreamTimeoutOptions {
+  /**
+   * A peer must send its first byte within this many ms of being accepted. With `tls`, the TLS
+   * handshake must also finish within it (Node's own default for that is 120 s).
+   */
+  handshakeTimeout?: number;
+  /**
+   * `framed-tcp` only: a message whose first byte arrived must be complete within this many ms.
+   * Bounds how long a trickling peer can hold a connection; set it above `maxMessageSize` divided
+   * by the slowest bandwidth you serve.
+   */
+  frameTimeout?: number;
+  /**
+   * Nothing received for this many ms ends the connection: the portable way to notice a peer
+   * that vanished without closing (a stopped process, a cut link), since TCP keep-alive cannot
+   * see a dead peer while our own data is unacknowledged. Pair it with traffic the peer sends
+   * anyway (inputs, pings).
+   */
+  idleTimeout?: number;
+}
+
+export interface TcpListenOptions extends CommonListenOptions, StreamTimeoutOptions {
   keepAlive?: number | false;
   noDelay?: boolean;
   /** The kernel's queue of connections not yet accepted. */
@@ -87,6 +119,15 @@ export interface WsListenOptions extends CommonListenOptions {
   origins?: string[];
   /** Ping every this many ms, and disconnect a peer that did not answer the previous ping. */
   heartbeat?: number;
+  /**
+   * A connection must complete its WebSocket upgrade (TLS handshake included) within this many
+   * ms of opening, or it is closed without `accepted`. Default 10 000; `0` turns it off. Applies
+   * to the listener's own server only: with `server`, that server's `headersTimeout` and
+   * `requestTimeout` govern the request.
+   */
+  handshakeTimeout?: number;
+  /** Nothing received (pongs included) for this many ms ends the connection with `ETIMEDOUT`. Off by default. */
+  idleTimeout?: number;
 }
 
 export interface ConnectOptionsMap {

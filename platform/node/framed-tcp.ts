@@ -7,10 +7,7 @@ const COALESCE_LIMIT = 16 * 1024;
 
 /** `framed-tcp`: `varint(length) ++ payload` per message (WIRE.md), wire-compatible with message-io. */
 export const framedTcpAdapter = streamAdapter(Transport.FramedTcp, transportInfo(Transport.FramedTcp), {
-  decoder: ({ maxMessageSize }) => {
-    const decoder = new FrameDecoder(maxMessageSize);
-    return (chunk, emit) => decoder.push(chunk, emit);
-  },
+  decoder: ({ maxMessageSize }) => new FrameDecoder(maxMessageSize),
   write: (socket, data) => {
     const prefixSize = varintSize(data.length);
     if (data.length <= COALESCE_LIMIT) {

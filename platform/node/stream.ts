@@ -14,11 +14,20 @@ import type {
   TransportInfo,
 } from "../../src/index.js";
 import { ErrorCode, formatHostPort, NetError, parseHostPort, SendStatus } from "../../src/index.js";
+import { checkTimeout, type DeadlineOptions, Deadlines } from "./deadlines.js";
+
+/** One connection's decoder. */
+export interface StreamDecoder {
+  /** Passes each complete message in `chunk` to `emit`, or returns an error that ends the connection. */
+  push(chunk: Uint8Array, emit: (message: Uint8Array) => void): NetError | undefined;
+  /** Bytes of an unfinished message held back: what `frameTimeout` watches (always 0 for raw streams). */
+  readonly buffered: number;
+}
 
 /** How one stream transport turns bytes into messages and back. */
 export interface StreamCodec {
-  /** A decoder for one connection: passes each message to `emit`, or returns an error that ends the connection. */
-  decoder(limits: ResourceLimits): (chunk: Buffer, emit: (message: Uint8Array) => void) => NetError | undefined;
+  /** A decoder for one connection. */
+  decoder(limits: ResourceLimits): StreamDecoder;
   /** Writes one message. The socket is corked for the current turn, so several writes go out in one syscall. */
   write(socket: net.Socket, data: Uint8Array): void;
 }
@@ -30,6 +39,7 @@ class StreamConnection implements Connection {
   private sink: ConnectionSink | undefined;
   private error: NetError | undefined;
   private corked = false;
+  private deadlines: Deadlines | undefined;
 
   constructor(
     readonly socket: net.Socket,
@@ -37,24 +47,41 @@ class StreamConnection implements Connection {
     private readonly codec: StreamCodec,
     limits: ResourceLimits,
   ) {
-    const decode = codec.decoder(limits);
+    const decoder = codec.decoder(limits);
     // Rule 2: the error listener first, so nothing a peer does can throw out of the socket.
     socket.on("error", (error) => {
       this.error ??= NetError.from(error);
     });
-    const emit = (message: Uint8Array) => this.sink?.data(message);
+    let completed = false;
+    const emit = (message: Uint8Array) => {
+      completed = true;
+      this.sink?.data(message);
+    };
     socket.on("data", (chunk: Buffer) => {
       if (this.sink === undefined) return;
-      const error = decode(chunk, emit);
-      if (error !== undefined) {
-        this.error = error;
-        socket.destroy();
-      }
+      completed = false;
+      const error = decoder.push(chunk, emit);
+      if (error !== undefined) return this.fail(error);
+      this.deadlines?.received(decoder.buffered, completed);
     });
     socket.on("close", () => {
+      this.deadlines?.stop();
       this.sink?.closed(this.error);
       this.sink = undefined;
     });
+  }
+
+  /** Starts the connection's deadlines (see `deadlines.ts`), from now. */
+  startDeadlines(options: DeadlineOptions): void {
+    const deadlines = new Deadlines(options, this.addr, (error) => this.fail(error));
+    if (deadlines.active) this.deadlines = deadlines;
+  }
+
+  /** Ends the connection for a reason of ours: a broken stream or a missed deadline. */
+  private fail(error: NetError): void {
+    this.error = error;
+    this.deadlines?.stop();
+    this.socket.destroy();
   }
 
   attach(sink: ConnectionSink): void {
@@ -84,6 +111,7 @@ class StreamConnection implements Connection {
 
   close(): void {
     this.sink = undefined;
+    this.deadlines?.stop();
     const socket = this.socket;
     if (socket.destroyed) return;
     // Flush what was sent, then FIN; never keep the process alive for it, and give up after a grace time.
@@ -113,6 +141,12 @@ function clientTls(option: TcpConnectOptions["tls"], host: string): tls.Connecti
   return { servername: net.isIP(host) ? undefined : host, ...details } as tls.ConnectionOptions;
 }
 
+/** The TLS server's options: `handshakeTimeout` also bounds the TLS handshake, unless `tls` sets its own. */
+function serverTls(options: TcpListenOptions, deadlines: DeadlineOptions): tls.TlsOptions {
+  const handshake = deadlines.handshakeTimeout ?? 0;
+  return { ...(handshake > 0 ? { handshakeTimeout: handshake } : {}), ...(options.tls as tls.TlsOptions) };
+}
+
 /** Builds a stream adapter for `transport` around `codec`. */
 export function streamAdapter(
   transport: string,
@@ -125,6 +159,10 @@ export function streamAdapter(
 
     connect({ remote, options, limits, sink }) {
       const { host, port } = parseHostPort(remote);
+      const deadlines: DeadlineOptions = {
+        idleTimeout: checkTimeout("idleTimeout", options.idleTimeout),
+        frameTimeout: checkTimeout("frameTimeout", options.frameTimeout),
+      };
       const source = options.sourceAddress === undefined ? undefined : parseSource(options.sourceAddress);
       const base = { host, port, localAddress: source?.host, localPort: source?.port };
       const secure = clientTls(options.tls, host);
@@ -139,6 +177,7 @@ export function streamAdapter(
       socket.once(secure === undefined ? "connect" : "secureConnect", () => {
         socket.setTimeout(0);
         applySocketOptions(socket, options);
+        connection.startDeadlines(deadlines);
         sink.ready();
       });
       return connection;
@@ -146,14 +185,21 @@ export function streamAdapter(
 
     listen({ addr, options, limits, sink }) {
       const { host, port } = parseHostPort(addr);
-      const server = options.tls === undefined ? net.createServer() : tls.createServer(options.tls as tls.TlsOptions);
+      const deadlines: DeadlineOptions = {
+        handshakeTimeout: checkTimeout("handshakeTimeout", options.handshakeTimeout),
+        idleTimeout: checkTimeout("idleTimeout", options.idleTimeout),
+        frameTimeout: checkTimeout("frameTimeout", options.frameTimeout),
+      };
+      const server = options.tls === undefined ? net.createServer() : tls.createServer(serverTls(options, deadlines));
       server.on(options.tls === undefined ? "connection" : "secureConnection", (socket: net.Socket) => {
         const peer = peerAddress(socket);
         if (peer === undefined) return void socket.destroy();
         applySocketOptions(socket, options);
         const connection = new StreamConnection(socket, peer, codec, limits);
         const connectionSink = sink.accepted(connection);
-        if (connectionSink !== undefined) connection.attach(connectionSink);
+        if (connectionSink === undefined) return;
+        connection.attach(connectionSink);
+        connection.startDeadlines(deadlines);
       });
       // A failed TLS handshake is the peer's problem: drop its socket, keep listening.
       server.on("tlsClientError", (_error: Error, socket: net.Socket) => socket.destroy());

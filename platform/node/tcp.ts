@@ -1,12 +1,18 @@
 import { Transport, transportInfo } from "../../src/index.js";
-import { streamAdapter } from "./stream.js";
+import { type StreamDecoder, streamAdapter } from "./stream.js";
 
-/** `tcp`: the raw byte stream. A message is whatever chunk the operating system delivered. */
-export const tcpAdapter = streamAdapter(Transport.Tcp, transportInfo(Transport.Tcp), {
-  decoder: () => (chunk, emit) => {
+/** Every chunk is a message, so nothing is ever held back: one stateless decoder serves every connection. */
+const rawDecoder: StreamDecoder = {
+  push(chunk, emit) {
     emit(chunk);
     return undefined;
   },
+  buffered: 0,
+};
+
+/** `tcp`: the raw byte stream. A message is whatever chunk the operating system delivered. */
+export const tcpAdapter = streamAdapter(Transport.Tcp, transportInfo(Transport.Tcp), {
+  decoder: () => rawDecoder,
   write: (socket, data) => {
     socket.write(data);
   },
