@@ -86,8 +86,8 @@ export class Deadlines {
     this.armedFor = Number.POSITIVE_INFINITY;
     const now = performance.now();
     const missed = this.missed(now);
-    if (missed !== undefined) return this.expired(new NetError(ErrorCode.Timeout, missed));
-    this.schedule(now);
+    if (missed === undefined) this.schedule(now);
+    else this.expired(new NetError(ErrorCode.Timeout, missed));
   };
 
   private missed(now: number): string | undefined {
