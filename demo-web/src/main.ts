@@ -56,5 +56,21 @@ function frame(): void {
   });
   status.update(client, now);
   requestAnimationFrame(frame);
+
+  // A hidden tab gets no animation frames: keep handling events (pings, states) slowly meanwhile, so
+  // that the queue does not grow and the connection state stays true.
+  let hiddenPoll: ReturnType<typeof setInterval> | undefined;
+  document.addEventListener("visibilitychange", () => {
+    clearInterval(hiddenPoll);
+    hiddenPoll = document.hidden ? setInterval(() => client.poll(), 1000) : undefined;
+  });
 }
 requestAnimationFrame(frame);
+
+// A hidden tab gets no animation frames: keep handling events (pings, states) slowly meanwhile, so
+// that the queue does not grow and the connection state stays true.
+let hiddenPoll: ReturnType<typeof setInterval> | undefined;
+document.addEventListener("visibilitychange", () => {
+  clearInterval(hiddenPoll);
+  hiddenPoll = document.hidden ? setInterval(() => client.poll(), 1000) : undefined;
+});
