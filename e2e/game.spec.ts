@@ -54,6 +54,17 @@ async function position(page: Page, name: string): Promise<DebugPlayer> {
   return (await seen(page, name)) as DebugPlayer;
 }
 
+/** Where `page` last saw `name`, with the server tick of that state. */
+async function sighting(page: Page, name: string): Promise<{ tick: number; x: number; y: number }> {
+  const found = await page.evaluate((name) => {
+    const game = window.__game;
+    const player = game?.players.find((p) => p.name === name);
+    return player === undefined || game?.tick === undefined ? undefined : { tick: game.tick, x: player.x, y: player.y };
+  }, name);
+  if (found === undefined) throw new Error(`${name} is not in the game`);
+  return found;
+}
+
 /** Kept in the test's folder under test-results/, to look at. */
 async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   await page.screenshot({ path: testInfo.outputPath(`${name}.png`) });
@@ -87,12 +98,14 @@ test("two players join, see each other move, and a leaving player disappears", a
   await alice.keyboard.up(down ? "s" : "w");
   expect(Math.sign((await position(bob, "alice")).y - aliceBefore.y)).toBe(down ? 1 : -1);
 
-  // Released keys stop the player.
-  const stopped = await position(bob, "alice");
+  // Released keys stop the player: over two server ticks or more, Alice stays where she is.
+  let previous = await sighting(bob, "alice");
   await expect
     .poll(async () => {
-      const now = await position(bob, "alice");
-      return now.x === stopped.x && now.y === stopped.y;
+      const now = await sighting(bob, "alice");
+      const still = now.tick >= previous.tick + 2 && now.x === previous.x && now.y === previous.y;
+      if (now.tick >= previous.tick + 2) previous = now;
+      return still;
     })
     .toBe(true);
 
