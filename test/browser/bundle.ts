@@ -1,0 +1,72 @@
+/**
+ * Builds the fixture page (fixture/) with Vite as an application would: "message-io" is resolved by
+ * its package name through `package.json` `exports` with Vite's browser conditions, so the bundle
+ * holds what users ship (the built dist/, made by the global setup). Runs in Node.
+ */
+import { cp, mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build, type Rollup } from "vite";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+const fixture = fileURLToPath(new URL("./fixture", import.meta.url));
+
+export interface BrowserBundle {
+  /** The page's JavaScript: one chunk. */
+  readonly code: string;
+  /** Every module bundled, as a path relative to the repository (the fixture's as `fixture/...`). */
+  readonly modules: string[];
+  /** The modules imported from outside the bundle: must be none in a browser build. */
+  readonly imports: string[];
+}
+
+/**
+ * `conditions` replaces Vite's export conditions for the page (by default the browser's): the
+ * bundle check's control case builds with Node's, to show the check catches a Node build.
+ */
+export async function buildBrowserBundle(conditions?: string[]): Promise<BrowserBundle> {
+  // A project of its own, outside the repository, with the package installed the way npm links a
+  // workspace: Vite resolves "message-io" from node_modules, reads its `exports`, follows the link.
+  const project = await mkdtemp(join(tmpdir(), "message-io-bundle-"));
+  try {
+    await cp(fixture, project, { recursive: true });
+    await mkdir(join(project, "node_modules"));
+    await symlink(repoRoot, join(project, "node_modules", "message-io"), "dir");
+    const output = (await build({
+      root: project,
+      configFile: false,
+      envFile: false,
+      logLevel: "silent",
+      ...(conditions === undefined ? {} : { resolve: { conditions } }),
+      build: { write: false, modulePreload: { polyfill: false }, reportCompressedSize: false },
+    })) as Rollup.RollupOutput;
+    const chunks = output.output.filter((item): item is Rollup.OutputChunk => item.type === "chunk");
+    if (chunks.length !== 1) throw new Error(`expected one chunk, got ${chunks.map((c) => c.fileName).join(", ")}`);
+    const chunk = chunks[0] as Rollup.OutputChunk;
+    const modules = chunk.moduleIds.map((id) =>
+      id.startsWith(project) ? `fixture/${relative(project, id)}` : relative(repoRoot, id),
+    );
+    return { code: chunk.code, modules, imports: [...chunk.imports, ...chunk.dynamicImports] };
+  } finally {
+    await rm(project, { recursive: true, force: true });
+  }
+}
+
+/** Where a browser bundle's modules may come from: the core, the browser entry, the page itself. */
+const BROWSER_MODULES = [/^dist\/src\//, /^dist\/platform\/browser\//, /^fixture\//];
+
+/** What in the bundled code betrays Node: a `node:` specifier, or a global browsers do not have. */
+const NODE_CODE = [
+  /["'`]node:[a-z_/]+["'`]/g,
+  /(?<![.\w$])(?:Buffer|process|require|global|setImmediate|__dirname|__filename)(?![\w$])/g,
+];
+
+/** Everything that shows Node code in `bundle`: modules from elsewhere, external imports, Node names. */
+export function nodeTraces(bundle: BrowserBundle): string[] {
+  return [
+    ...bundle.modules.filter((id) => !BROWSER_MODULES.some((allowed) => allowed.test(id))).map((id) => `module ${id}`),
+    ...bundle.imports.map((id) => `import ${id}`),
+    ...NODE_CODE.flatMap((pattern) => [...new Set(bundle.code.match(pattern) ?? [])].map((name) => `code ${name}`)),
+  ];
+}
