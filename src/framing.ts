@@ -47,12 +47,14 @@ export class FrameDecoder {
   private expected = -1;
   private parts: Uint8Array[] = [];
   private received = 0;
+  /** The size of the prefix of the frame being assembled, so `buffered` counts it. */
+  private framePrefix = 0;
 
   constructor(private readonly maxMessageSize: number) {}
 
   /** Bytes of an unfinished frame (prefix included) held back, for partial-frame timeouts. */
   get buffered(): number {
-    return this.prefixBytes + this.received;
+    return this.prefixBytes + this.framePrefix + this.received;
   }
 
   /**
@@ -83,7 +85,7 @@ export class FrameDecoder {
               at = i + value;
               continue;
             }
-            this.startFrame(value);
+            this.startFrame(value, i - at);
             at = i;
             continue;
           }
@@ -100,7 +102,7 @@ export class FrameDecoder {
         }
         const error = this.checkLength(this.prefixValue);
         if (error) return error;
-        this.startFrame(this.prefixValue);
+        this.startFrame(this.prefixValue, this.prefixBytes);
         this.prefixValue = 0;
         this.prefixScale = 1;
         this.prefixBytes = 0;
@@ -124,9 +126,10 @@ export class FrameDecoder {
     );
   }
 
-  private startFrame(length: number): void {
+  private startFrame(length: number, prefixSize: number): void {
     this.expected = length;
     this.received = 0;
+    this.framePrefix = prefixSize;
   }
 
   private finishFrame(onFrame: (frame: Uint8Array) => void): void {
@@ -134,6 +137,7 @@ export class FrameDecoder {
     this.parts = [];
     this.expected = -1;
     this.received = 0;
+    this.framePrefix = 0;
     onFrame(parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts));
   }
 }

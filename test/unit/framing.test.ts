@@ -259,7 +259,7 @@ describe("FrameDecoder", () => {
     expect(decoder.push(stream.subarray(0, 1), () => {})).toBeUndefined();
     expect(decoder.buffered).toBe(1);
     expect(decoder.push(stream.subarray(1, 50), () => {})).toBeUndefined();
-    expect(decoder.buffered).toBe(48);
+    expect(decoder.buffered).toBe(50); // the 2-byte prefix and 48 payload bytes
   });
 
   describe("malformed prefixes", () => {
