@@ -32,6 +32,7 @@ describe("the client scenarios in Chromium", () => {
   it.each(scenarioNames)("%s", async (name) => {
     const { log, errorCodes } = await runScenario(name, browserPlatform, addresses);
     expect(log).toEqual(expectedLog(name, "browser"));
+    for (const entry of errorCodes) expect(entry).toMatch(/: [A-Z][A-Z0-9_]+$/);
     if (!isPlatformIndependent(name)) return;
     const node = nodeResults[name];
     expect(log).toEqual(node.log);

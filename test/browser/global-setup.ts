@@ -2,6 +2,10 @@
  * Global setup of the browser project, in Node: starts the scenario server, runs every scenario in
  * Node against it so the browser test can compare the two logs directly, and builds the bundle-check
  * page. All of it reaches the page through `provide`/`inject`.
+ *
+ * This project aliases "message-io" to the browser build, so here the Node build is named
+ * explicitly ("message-io/node", in server.ts and node-platform.ts); what scenarios.ts imports from
+ * "message-io" besides `split` is the shared core, the same module either way.
  */
 import type { TestProject } from "vitest/node";
 import { buildBrowserBundle } from "./bundle.js";
