@@ -1,0 +1,147 @@
+/**
+ * Helpers for the reliability suite: a guard that records every uncaught exception and unhandled
+ * rejection, an echo server, the "a well-behaved client is still served" check, and raw sockets to
+ * play hostile peers with.
+ */
+import net from "node:net";
+import {
+  type Endpoint,
+  type NetEvent,
+  type NodeEvent,
+  parseHostPort,
+  SendStatus,
+  type Transport as TransportName,
+} from "message-io";
+import { expect } from "vitest";
+import { isDisconnected, isMessage, type Recorder, recordedNode } from "../support/recorder.js";
+
+export type Disconnected = Extract<NetEvent, { type: "disconnected" }>;
+
+/** Records what escapes to the process while a test runs; `assertClean` fails the test on any of it. */
+export class ProcessGuard {
+  readonly escaped: unknown[] = [];
+  private readonly record = (error: unknown) => {
+    this.escaped.push(error);
+  };
+
+  constructor() {
+    process.on("uncaughtException", this.record);
+    process.on("unhandledRejection", this.record);
+  }
+
+  assertClean(): void {
+    process.off("uncaughtException", this.record);
+    process.off("unhandledRejection", this.record);
+    expect(this.escaped, "uncaught exceptions and unhandled rejections").toEqual([]);
+  }
+}
+
+/** A node that sends every message back to where it came from. */
+export function echoNode(): Recorder {
+  const node: Recorder = recordedNode((event) => {
+    if (event.type === "message") node.network.send(event.endpoint, event.data);
+  });
+  return node;
+}
+
+/** The address a client of `transport` dials for a listener bound at `addr`. */
+export function dialAddress(transport: TransportName, addr: string, secure = false): string {
+  return transport === "ws" ? `${secure ? "wss" : "ws"}://${addr}/` : addr;
+}
+
+/**
+ * A well-behaved client on its own node, connected to `addr`, that checks an echo round trip on
+ * demand. Its side on the server is found by its first message, which no other peer sends.
+ */
+export class GoodClient {
+  private round = 0;
+
+  private constructor(
+    readonly node: Recorder,
+    readonly endpoint: Endpoint,
+    readonly serverSide: Endpoint | undefined,
+    private readonly reliable: boolean,
+  ) {}
+
+  static async connect(
+    server: Recorder,
+    transport: TransportName,
+    addr: string,
+    options: Record<string, unknown> = {},
+  ): Promise<GoodClient> {
+    const node = recordedNode();
+    const endpoint = await node.network.connectAsync(transport, dialAddress(transport, addr), options as never);
+    const reliable = transport !== "udp";
+    const client = new GoodClient(node, endpoint, undefined, reliable);
+    const text = await client.echo();
+    if (!reliable) return client;
+    const hello = await server.waitFor((e) => isMessage(e) && new TextDecoder().decode(e.data) === text);
+    return new GoodClient(node, endpoint, (hello as Extract<NetEvent, { type: "message" }>).endpoint, reliable);
+  }
+
+  /** Sends a fresh message and waits for the same bytes to come back. */
+  async echo(): Promise<string> {
+    const text = `round ${++this.round} from ${this.endpoint.key}`;
+    const echoed = (e: NodeEvent<never>) => isMessage(e) && new TextDecoder().decode(e.data) === text;
+    // Over udp a datagram may be dropped (a full receive buffer): ask again, a bounded number of times.
+    for (let attempt = 1; ; attempt++) {
+      expect(this.node.network.send(this.endpoint, text)).toBe(SendStatus.Sent);
+      try {
+        await this.node.waitFor(echoed, this.reliable ? undefined : 250);
+        return text;
+      } catch (error) {
+        if (this.reliable || attempt >= 40) throw error;
+      }
+    }
+  }
+
+  /** The client is connected and served, and the server never reported it gone. */
+  async assertServed(server: Recorder): Promise<void> {
+    await this.echo();
+    expect(this.node.ofType("disconnected"), "the good client was disconnected").toEqual([]);
+    if (this.serverSide !== undefined) {
+      expect(server.about(this.serverSide.key).filter(isDisconnected)).toEqual([]);
+    }
+  }
+}
+
+/** A raw TCP socket to `addr`, connected, with an error listener so that resets stay quiet. */
+export function rawSocket(addr: string): Promise<net.Socket> {
+  const { host, port } = parseHostPort(addr);
+  const socket = net.connect({ host, port });
+  socket.on("error", () => {});
+  return new Promise((resolve, reject) => {
+    socket.once("connect", () => resolve(socket));
+    socket.once("close", () => reject(new Error(`raw connection to ${addr} closed before it opened`)));
+  });
+}
+
+/** Resolves when `socket` is fully closed (by either side). */
+export function socketClosed(socket: net.Socket): Promise<void> {
+  if (socket.destroyed && socket.closed) return Promise.resolve();
+  return new Promise((resolve) => socket.once("close", () => resolve()));
+}
+
+/**
+ * Waits until every connection `server` accepted from the attack has ended, and returns those
+ * ends. A marker client connects first: a listener accepts in the kernel's order, so once the
+ * marker is accepted, every attacker that will ever be accepted has been.
+ */
+export async function attackersGone(
+  server: Recorder,
+  transport: TransportName,
+  addr: string,
+  spared: readonly (Endpoint | undefined)[],
+): Promise<Disconnected[]> {
+  const marker = await GoodClient.connect(server, transport, addr);
+  const accepted = server.ofType("accepted");
+  const markerAt = accepted.findIndex((e) => e.endpoint === marker.serverSide);
+  expect(markerAt).toBeGreaterThanOrEqual(0);
+  const keys = new Set(spared.filter((e) => e !== undefined).map((e) => e.key));
+  const count = accepted.slice(0, markerAt).filter((e) => !keys.has(e.endpoint.key)).length;
+  keys.add((marker.serverSide as Endpoint).key);
+  const isAttackerGone = (e: NodeEvent<never>): e is Disconnected => isDisconnected(e) && !keys.has(e.endpoint.key);
+  const gone = await server.waitForCount(isAttackerGone, count);
+  expect(new Set(gone.map((e) => e.endpoint.key)).size, "one disconnected per attacker").toBe(gone.length);
+  return gone;
+}
