@@ -23,10 +23,15 @@ const addresses = inject("scenarioAddresses");
 const nodeResults = inject("nodeResults");
 
 describe("the client scenarios in Chromium", () => {
-  it("runs in the browser, where Node's globals do not exist", () => {
+  it("runs in Chromium on the browser build, with no Node module loaded into the page", () => {
     expect(navigator.userAgent).toMatch(/Chrome\//);
-    expect(typeof document.createElement).toBe("function");
     expect("setImmediate" in globalThis).toBe(false);
+    // Every module the page fetched from Vite's server: the library's are the browser entry and the core.
+    const loaded = performance.getEntriesByType("resource").map((entry) => new URL(entry.name).pathname);
+    expect(loaded).toContain("/platform/browser/index.ts");
+    expect(loaded).toContain("/src/ws-client.ts");
+    const fromNode = /\/platform\/node\/|\/node_modules\/(isomorphic-)?ws\/|__vite-browser-external|\/@id\/node:/;
+    expect(loaded.filter((path) => fromNode.test(path))).toEqual([]);
   });
 
   it.each(scenarioNames)("%s", async (name) => {
