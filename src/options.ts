@@ -120,10 +120,10 @@ export interface WsListenOptions extends CommonListenOptions {
   /** Ping every this many ms, and disconnect a peer that did not answer the previous ping. */
   heartbeat?: number;
   /**
-   * A connection must complete its WebSocket upgrade (TLS handshake included) within this many
-   * ms of opening, or it is closed without `accepted`. Default 10 000; `0` turns it off. Applies
-   * to the listener's own server only: with `server`, that server's `headersTimeout` and
-   * `requestTimeout` govern the request.
+   * A connection must complete its WebSocket upgrade within this many ms of opening, or it is
+   * closed without `accepted` (with `tls`, the TLS handshake gets as long again before that).
+   * Default 10 000; `0` turns it off. Applies to the listener's own server only: with `server`,
+   * that server's `headersTimeout` and `requestTimeout` govern the request.
    */
   handshakeTimeout?: number;
   /** Nothing received (pongs included) for this many ms ends the connection with `ETIMEDOUT`. Off by default. */

@@ -10,10 +10,18 @@ import { type WebSocket, WebSocketServer } from "ws";
 import type { Connection, ConnectionSink, Listening, ListenRequest, WsListenOptions } from "../../src/index.js";
 import { ErrorCode, formatHostPort, NetError, parseHostPort, SendStatus } from "../../src/index.js";
 import { closeCodeError, wsPlatformError } from "../../src/ws-client.js";
+import { checkTimeout, Deadlines } from "./deadlines.js";
 import { unrefClosing } from "./ws-unref.js";
 
 /** `ws` reads `maxPayload` as a 32-bit integer where 0 means unbounded. */
 const WS_MAX_PAYLOAD = 2 ** 31 - 1;
+
+/**
+ * The default `handshakeTimeout`. An upgrade is always the client's first words, and a browser
+ * sends it in one round trip after the TLS handshake; Node's own `headersTimeout` (60 s, checked
+ * every 30 s) would let a slowloris hold a socket for up to 90 s.
+ */
+export const DEFAULT_WS_HANDSHAKE_TIMEOUT = 10_000;
 
 class WsServerConnection implements Connection {
   private sink: ConnectionSink | undefined;
@@ -28,7 +36,9 @@ class WsServerConnection implements Connection {
     readonly addr: string,
     maxMessageSize: number,
     private readonly ended: (connection: WsServerConnection) => void,
+    idleTimeout: number,
   ) {
+    if (idleTimeout > 0) this.watchIdle(idleTimeout);
     // Rule 2: the error listener first; `ws` then closes the socket itself.
     ws.on("error", (error) => {
       this.error ??= wsPlatformError(error);
@@ -59,6 +69,20 @@ class WsServerConnection implements Connection {
 
   attach(sink: ConnectionSink): void {
     this.sink = sink;
+  }
+
+  /** Any byte counts as life (a pong, a fragment), as on the stream transports. */
+  private watchIdle(idleTimeout: number): void {
+    const deadlines = new Deadlines({ idleTimeout }, this.addr, (error) => {
+      this.error ??= error;
+      this.ws.terminate();
+    });
+    const received = () => deadlines.received(0, false);
+    this.socket.on("data", received);
+    this.ws.once("close", () => {
+      deadlines.stop();
+      this.socket.off("data", received);
+    });
   }
 
   /** Heartbeat: a peer that did not answer the previous ping is cut. */
@@ -103,6 +127,8 @@ class WsServerConnection implements Connection {
 export function listenWs({ addr, options, limits, sink }: ListenRequest<WsListenOptions>): Promise<Listening> {
   const attached = options.server as http.Server | undefined;
   const { path, origins, heartbeat } = options;
+  const idleTimeout = checkTimeout("idleTimeout", options.idleTimeout);
+  const handshakeTimeout = checkTimeout("handshakeTimeout", options.handshakeTimeout ?? DEFAULT_WS_HANDSHAKE_TIMEOUT);
   if (attached !== undefined && !(typeof attached.on === "function" && typeof attached.address === "function")) {
     throw new NetError(ErrorCode.InvalidArgument, "the server option must be a node:http or node:https server");
   }
@@ -137,6 +163,16 @@ export function listenWs({ addr, options, limits, sink }: ListenRequest<WsListen
     pinger.unref();
   }
 
+  /** The sockets of our own server that have not upgraded yet, with the timer that will close them. */
+  const handshakes = new WeakMap<Duplex, NodeJS.Timeout>();
+  const startHandshake = (socket: Socket) => {
+    if (handshakeTimeout === 0) return;
+    const timer = setTimeout(() => socket.destroy(), handshakeTimeout);
+    timer.unref();
+    handshakes.set(socket, timer);
+    socket.once("close", () => clearTimeout(timer));
+  };
+
   const onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => {}); // a peer's reset must not throw; `ws` and the close event report the rest
     if (!listening) return void socket.destroy();
@@ -153,7 +189,9 @@ export function listenWs({ addr, options, limits, sink }: ListenRequest<WsListen
     const peer = peerAddress(request.socket);
     if (peer === undefined) return void socket.destroy();
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new WsServerConnection(ws, socket as Socket, peer, maxMessageSize, ended);
+      clearTimeout(handshakes.get(socket));
+      handshakes.delete(socket);
+      const connection = new WsServerConnection(ws, socket as Socket, peer, maxMessageSize, ended, idleTimeout);
       connections.add(connection);
       const connectionSink = sink.accepted(connection);
       if (connectionSink !== undefined) connection.attach(connectionSink);
@@ -187,9 +225,17 @@ export function listenWs({ addr, options, limits, sink }: ListenRequest<WsListen
   }
 
   const server =
-    options.tls === undefined ? http.createServer() : https.createServer(options.tls as https.ServerOptions);
+    options.tls === undefined
+      ? http.createServer()
+      : https.createServer({
+          ...(handshakeTimeout > 0 ? { handshakeTimeout } : {}),
+          ...(options.tls as https.ServerOptions),
+        });
+  // The clock starts once the socket can speak HTTP: after the TLS handshake, itself bounded above.
+  server.on(options.tls === undefined ? "connection" : "secureConnection", startHandshake);
   server.on("request", (_request: http.IncomingMessage, response: http.ServerResponse) => {
-    response.writeHead(426, { "Content-Type": "text/plain", Upgrade: "websocket" });
+    // Not a WebSocket client (a scanner, a browser tab): answer once and hang up, holding nothing.
+    response.writeHead(426, { "Content-Type": "text/plain", Upgrade: "websocket", Connection: "close" });
     response.end("a WebSocket endpoint of message-io\n");
   });
   server.on("upgrade", onUpgrade);
