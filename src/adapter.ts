@@ -20,8 +20,9 @@
  * 5. `send()` receives bytes the core has already checked against `maxMessageSize` and
  *    `maxPendingBytes`. It queues them on the socket and returns `SendStatus.Sent`; it may return
  *    another status only for what the core cannot know (`MaxPacketSizeExceeded` for a platform
- *    limit). It never keeps a reference to `data` after the bytes are handed to the platform and
- *    never mutates it.
+ *    limit). It takes the bytes as they are at the call: the caller may change or reuse `data` as
+ *    soon as `send()` returns, so copy it unless the platform has consumed it synchronously (a
+ *    browser's `WebSocket.send` does; Node's sockets keep a reference). It never mutates `data`.
  * 6. The bytes passed to `data()` and `datagram()` become the user's: never reuse or mutate them
  *    afterwards. Slicing them out of a fresh platform buffer without copying is fine.
  * 7. Nothing an adapter holds keeps a process alive once every handle is closed.

@@ -2,23 +2,14 @@ import { FrameDecoder, varintSize, writeVarint } from "../../src/framing.js";
 import { Transport, transportInfo } from "../../src/index.js";
 import { streamAdapter } from "./stream.js";
 
-/** Messages up to this size are copied behind their prefix and written once; larger ones go as two writes. */
-const COALESCE_LIMIT = 16 * 1024;
-
 /** `framed-tcp`: `varint(length) ++ payload` per message (WIRE.md), wire-compatible with message-io. */
 export const framedTcpAdapter = streamAdapter(Transport.FramedTcp, transportInfo(Transport.FramedTcp), {
   decoder: ({ maxMessageSize }) => new FrameDecoder(maxMessageSize),
   write: (socket, data) => {
-    const prefixSize = varintSize(data.length);
-    if (data.length <= COALESCE_LIMIT) {
-      const frame = Buffer.allocUnsafe(prefixSize + data.length);
-      frame.set(data, writeVarint(data.length, frame, 0));
-      socket.write(frame);
-    } else {
-      const prefix = Buffer.allocUnsafe(prefixSize);
-      writeVarint(data.length, prefix, 0);
-      socket.write(prefix);
-      socket.write(data);
-    }
+    // The payload is copied behind its prefix: one write per frame, and the caller may reuse `data`
+    // as soon as send returns (rule 5), though the write is queued until the end of the turn.
+    const frame = Buffer.allocUnsafe(varintSize(data.length) + data.length);
+    frame.set(data, writeVarint(data.length, frame, 0));
+    socket.write(frame);
   },
 });

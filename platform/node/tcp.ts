@@ -14,6 +14,7 @@ const rawDecoder: StreamDecoder = {
 export const tcpAdapter = streamAdapter(Transport.Tcp, transportInfo(Transport.Tcp), {
   decoder: () => rawDecoder,
   write: (socket, data) => {
-    socket.write(data);
+    // A copy: the write is queued until the end of the turn (rule 5: the caller may reuse `data`).
+    socket.write(Buffer.from(data));
   },
 });

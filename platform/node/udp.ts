@@ -77,7 +77,8 @@ class UdpConnection implements Connection {
   }
 
   send(data: Uint8Array): SendStatus {
-    this.socket?.send(data);
+    // A copy: dgram keeps a reference when it cannot send at once (rule 5: the caller may reuse `data`).
+    this.socket?.send(Buffer.from(data));
     return SendStatus.Sent;
   }
 
@@ -112,7 +113,7 @@ class UdpListening implements Listening {
   sendTo(addr: string, data: Uint8Array): SendStatus {
     const { host, port } = parseHostPort(addr);
     if (port === 0) throw new NetError(ErrorCode.InvalidAddress, `cannot send to port 0 ("${addr}")`);
-    this.socket.send(data, port, host);
+    this.socket.send(Buffer.from(data), port, host);
     return SendStatus.Sent;
   }
 

@@ -103,7 +103,8 @@ class WsServerConnection implements Connection {
       this.socket.cork();
       process.nextTick(this.uncork);
     }
-    this.ws.send(data, { binary: true });
+    // A copy: `ws` keeps a reference to what it queues (rule 5: the caller may reuse `data`).
+    this.ws.send(Buffer.from(data), { binary: true });
     return SendStatus.Sent;
   }
 

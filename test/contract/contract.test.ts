@@ -27,7 +27,7 @@ import {
 
 type ConnectedEvent = Extract<NetEvent, { type: "connected" }>;
 
-const transports = [Transport.Tcp, Transport.FramedTcp] as const;
+const transports = [Transport.Tcp, Transport.FramedTcp, Transport.Ws] as const;
 const LOCAL = "127.0.0.1:0";
 
 afterEach(stopAll);
@@ -118,6 +118,25 @@ describe.each(transports)("%s", (transport) => {
     expect(client.network.send(endpoint, big)).toBe(SendStatus.Sent);
     expect(sameBytes(await waitForBytes(client, endpoint, big.length), big)).toBe(true);
     if (packetBased) expect(client.about(endpoint.key).filter(isMessage)).toHaveLength(1);
+  });
+
+  it("takes the bytes at the call: the sender may reuse its buffer at once", async () => {
+    const server = echoServer();
+    const { addr } = await server.network.listen(transport, LOCAL);
+    const client = recordedNode();
+    const endpoint = await client.network.connectAsync(transport, addr);
+    const count = 50;
+    const scratch = new Uint8Array(100_000); // large enough to be queued, not written at once
+    for (let i = 0; i < count; i++) {
+      scratch.fill(i);
+      client.network.send(endpoint, scratch);
+    }
+    scratch.fill(255);
+    const received = await waitForBytes(client, endpoint, count * scratch.length);
+    for (let i = 0; i < count; i++) {
+      const part = received.subarray(i * scratch.length, (i + 1) * scratch.length);
+      expect(part.every((byte) => byte === i)).toBe(true);
+    }
   });
 
   it("reports a connect to a closed port as one connected with ok: false", async () => {
@@ -217,7 +236,7 @@ describe.each(transports)("%s", (transport) => {
   });
 });
 
-describe("framed-tcp", () => {
+describe.each([Transport.FramedTcp, Transport.Ws])("%s, reliable and ordered", (transport) => {
   it("delivers a burst of 200,000 messages in strict order", async () => {
     const total = 200_000;
     let next = 0;
@@ -234,9 +253,9 @@ describe("framed-tcp", () => {
       if (next === total) finished();
     });
     server.events.length = 0;
-    const { addr } = await server.network.listen(Transport.FramedTcp, LOCAL);
+    const { addr } = await server.network.listen(transport, LOCAL);
     const client = recordedNode();
-    const endpoint = await client.network.connectAsync(Transport.FramedTcp, addr);
+    const endpoint = await client.network.connectAsync(transport, addr);
     const message = new Uint8Array(4);
     const view = new DataView(message.buffer);
     for (let i = 0; i < total; i++) {
@@ -247,7 +266,9 @@ describe("framed-tcp", () => {
     expect(outOfOrder).toBe(0);
     expect(next).toBe(total);
   });
+});
 
+describe("framed-tcp", () => {
   it("delivers an empty message as one empty message", async () => {
     const server = recordedNode();
     const { addr } = await server.network.listen(Transport.FramedTcp, LOCAL);
