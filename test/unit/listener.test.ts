@@ -147,7 +147,6 @@ describe("forEach", () => {
     const seen: string[] = [];
     handler.signals.send("first");
     handler.signals.send("second");
-    // biome-ignore lint/suspicious/useIterableCallbackReturn: this forEach waits for a returned promise
     const done = listener.forEach((e) => {
       seen.push(signalOf(e));
       if (seen.length === 1) return gate.promise;
