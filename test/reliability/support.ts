@@ -55,11 +55,12 @@ export function dialAddress(transport: TransportName, addr: string, secure = fal
  */
 export class GoodClient {
   private round = 0;
+  /** The server's endpoint for this client (unknown over udp, where the server has no connection). */
+  serverSide: Endpoint | undefined;
 
   private constructor(
     readonly node: Recorder,
     readonly endpoint: Endpoint,
-    readonly serverSide: Endpoint | undefined,
     private readonly reliable: boolean,
   ) {}
 
@@ -72,11 +73,13 @@ export class GoodClient {
     const node = recordedNode();
     const endpoint = await node.network.connectAsync(transport, dialAddress(transport, addr), options as never);
     const reliable = transport !== "udp";
-    const client = new GoodClient(node, endpoint, undefined, reliable);
+    const client = new GoodClient(node, endpoint, reliable);
     const text = await client.echo();
-    if (!reliable) return client;
-    const hello = await server.waitFor((e) => isMessage(e) && new TextDecoder().decode(e.data) === text);
-    return new GoodClient(node, endpoint, (hello as Extract<NetEvent, { type: "message" }>).endpoint, reliable);
+    if (reliable) {
+      const hello = await server.waitFor((e) => isMessage(e) && new TextDecoder().decode(e.data) === text);
+      client.serverSide = (hello as Extract<NetEvent, { type: "message" }>).endpoint;
+    }
+    return client;
   }
 
   /** Sends a fresh message and waits for the same bytes to come back. */
@@ -116,9 +119,10 @@ export function rawSocket(addr: string): Promise<net.Socket> {
   });
 }
 
-/** Resolves when `socket` is fully closed (by either side). */
+/** Resolves when `socket` is fully closed (by either side). Drains it: the end is seen only after the data. */
 export function socketClosed(socket: net.Socket): Promise<void> {
   if (socket.destroyed && socket.closed) return Promise.resolve();
+  socket.resume();
   return new Promise((resolve) => socket.once("close", () => resolve()));
 }
 
