@@ -153,7 +153,11 @@ describe.each([Transport.Tcp, Transport.FramedTcp] as const)("%s deadlines", (tr
   it("rejects invalid deadline options with INVALID_ARGUMENT", async () => {
     const node = recordedNode();
     const invalid = expect.objectContaining({ code: "INVALID_ARGUMENT" });
-    for (const options of [{ handshakeTimeout: -5 }, { frameTimeout: Number.POSITIVE_INFINITY }, { idleTimeout: "9" }]) {
+    for (const options of [
+      { handshakeTimeout: -5 },
+      { frameTimeout: Number.POSITIVE_INFINITY },
+      { idleTimeout: "9" },
+    ]) {
       await expect(node.network.listen(transport, LOCAL, options as never)).rejects.toEqual(invalid);
     }
     for (const options of [{ frameTimeout: -1 }, { idleTimeout: Number.NaN }]) {
