@@ -44,9 +44,9 @@ export function echoNode(): Recorder {
   return node;
 }
 
-/** The address a client of `transport` dials for a listener bound at `addr`. */
-export function dialAddress(transport: TransportName, addr: string, secure = false): string {
-  return transport === "ws" ? `${secure ? "wss" : "ws"}://${addr}/` : addr;
+/** The address a client of `transport` dials for a listener bound at `addr` (a ws URL is kept as it is). */
+export function dialAddress(transport: TransportName, addr: string): string {
+  return transport === "ws" && !/^wss?:\/\//.test(addr) ? `ws://${addr}/` : addr;
 }
 
 /**
