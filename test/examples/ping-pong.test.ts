@@ -55,7 +55,6 @@ describe.each(["tcp", "ws"])("ping-pong over %s", (transport) => {
       const counts = pongCounts(client.output);
       expect(counts).toEqual(counts.map((_, n) => n + 1));
     }
-    expect(pongCounts(b.output).length).toBeGreaterThan(pongCounts(a.output).length);
   });
 });
 
