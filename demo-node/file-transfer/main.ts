@@ -36,16 +36,22 @@ function parse(args: string[]): { positional: string[]; options: Map<string, str
 
 const { positional, options } = parse(process.argv.slice(2));
 const [role, ...rest] = positional;
-if (role === "receiver") {
-  const directory = options.get("dir") ?? "received";
-  await mkdir(directory, { recursive: true });
-  await runReceiver(rest[0] ?? DEFAULT_ADDR, directory);
-} else if (role === "sender") {
-  const [file, addr] = rest;
-  if (file === undefined) fail("which file?");
-  const maxRate = options.has("max-rate") ? Number(options.get("max-rate")) : undefined;
-  if (maxRate !== undefined && !(maxRate > 0)) fail("--max-rate needs a number of bytes per second");
-  await runSender(file, addr ?? DEFAULT_ADDR, { maxRate });
-} else {
-  fail(`unknown role "${role ?? ""}"`);
+try {
+  if (role === "receiver") {
+    const directory = options.get("dir") ?? "received";
+    await mkdir(directory, { recursive: true });
+    await runReceiver(rest[0] ?? DEFAULT_ADDR, directory);
+  } else if (role === "sender") {
+    const [file, addr] = rest;
+    if (file === undefined) fail("which file?");
+    const maxRate = options.has("max-rate") ? Number(options.get("max-rate")) : undefined;
+    if (maxRate !== undefined && !(maxRate > 0)) fail("--max-rate needs a number of bytes per second");
+    await runSender(file, addr ?? DEFAULT_ADDR, { maxRate });
+  } else {
+    fail(`unknown role "${role ?? ""}"`);
+  }
+} catch (error) {
+  // A file that cannot be read, a directory that cannot be made: say which, without a stack trace.
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
 }
