@@ -78,6 +78,16 @@ class UnixConnection implements Connection {
     return this.socket.writableLength;
   }
 
+  // Inbound backpressure (optional in the contract): while the node's listener is behind, the core
+  // stops reading this socket, and the kernel's flow control then slows the peer down.
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
   close(): void {
     // Rule 4: called once by the core, which ignores any sink call afterwards; stay silent.
     this.sink = undefined;
