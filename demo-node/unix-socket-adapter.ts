@@ -16,13 +16,15 @@ import {
   type CommonOptions,
   type Connection,
   type ConnectionSink,
+  // The framing of framed-tcp, reused: a decoder that handles every split of the stream.
+  FrameDecoder,
   type Listening,
   NetError,
   type ResourceLimits,
   SendStatus,
+  varintSize,
+  writeVarint,
 } from "message-io";
-// The framing of framed-tcp, reused: a decoder that handles every split of the stream.
-import { FrameDecoder, varintSize, writeVarint } from "../src/framing.js";
 
 export const UNIX_TRANSPORT = "unix";
 

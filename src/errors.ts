@@ -29,6 +29,10 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * The one error type of the library: a `code` to branch on (`ErrorCode`, or the platform's own
+ * such as `ECONNREFUSED`), a readable `message`, and the platform's error as `cause` where there was one.
+ */
 export class NetError extends Error {
   /** A stable, machine-readable code: one of `ErrorCode` or the platform's own (`ECONNREFUSED`, ...). */
   readonly code: string;

@@ -21,6 +21,7 @@ export { Endpoint } from "./endpoint.js";
 export { ErrorCode, NetError } from "./errors.js";
 export type { TimerId } from "./event-queue.js";
 export { type NetEvent, type NodeEvent, SendStatus } from "./events.js";
+export { encodeVarint, FrameDecoder, MAX_PREFIX_BYTES, varintSize, writeVarint } from "./framing.js";
 export type { EventReceiver, NodeListener } from "./listener.js";
 export type { NetworkController } from "./network.js";
 export type { NodeHandler, SignalSender, SplitOptions } from "./node.js";
