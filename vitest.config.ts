@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { playwright } from "@vitest/browser-playwright";
 import { configDefaults, defineConfig } from "vitest/config";
+import { chromiumLaunchOptions } from "./test/support/chromium.js";
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -53,18 +54,7 @@ export default defineConfig({
             screenshotFailures: false,
             provider: playwright({
               // Debian's Chromium, never a downloaded browser.
-              launchOptions: {
-                executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-                args: [
-                  "--no-sandbox",
-                  "--disable-gpu",
-                  "--disable-quic",
-                  "--no-first-run",
-                  "--disable-background-networking",
-                  "--disable-component-update",
-                  "--disable-sync",
-                ],
-              },
+              launchOptions: chromiumLaunchOptions,
             }),
             instances: [{ browser: "chromium" }],
           },
