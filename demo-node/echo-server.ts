@@ -1,17 +1,19 @@
 /**
  * The all-in-one echo server: one node listening on every transport, answering each message with
- * the same bytes. `HOST` (default 127.0.0.1) and `PORT` (default 3042; each transport takes the next) set where.
+ * the same bytes. `HOST` (default 127.0.0.1) and `PORT` (default 3042) set where: tcp listens on
+ * PORT, framed-tcp on PORT + 1, udp on PORT + 2, ws on PORT + 3; `PORT=0` gives each a free port.
+ * The first argument, when given, is the port instead of `PORT`.
  */
 import { split, Transport } from "message-io";
 
 const host = process.env.HOST ?? "127.0.0.1";
-const basePort = Number(process.env.PORT ?? 3042);
-// Every transport, in the order of `Transport`: tcp on PORT, framed-tcp on PORT + 1, udp, ws.
+const basePort = Number(process.argv[2] ?? process.env.PORT ?? 3042);
 const transports = Object.values(Transport);
 
 const { handler, listener } = split();
 for (const [offset, transport] of transports.entries()) {
-  const { addr } = await handler.network.listen(transport, `${host}:${basePort + offset}`);
+  const port = basePort === 0 ? 0 : basePort + offset;
+  const { addr } = await handler.network.listen(transport, `${host}:${port}`);
   console.log(`echo server: ${transport.padEnd(10)} ${addr}`);
 }
 
