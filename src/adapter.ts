@@ -40,6 +40,10 @@ export interface ResourceLimits {
   readonly maxMessageSize: number;
   /** The largest backlog of bytes accepted by `send` but not yet handed to the operating system. */
   readonly maxPendingBytes: number;
+  /** Inbound backpressure: messages received and not yet delivered, past which reading pauses. */
+  readonly maxQueuedMessages: number;
+  /** Inbound backpressure: their bytes. */
+  readonly maxQueuedBytes: number;
 }
 
 /** Options every transport understands; each adapter extends them with its own. */
@@ -48,6 +52,15 @@ export interface CommonOptions {
   maxMessageSize?: number;
   /** Overrides the default backlog limit of 16 MiB. */
   maxPendingBytes?: number;
+  /**
+   * Inbound backpressure: when this many messages of one connection wait in the node's queue,
+   * received but not yet delivered to the listener, the library stops reading from the peer (TCP
+   * flow control then slows it down) until the listener has taken half of them. Over udp, datagrams
+   * past it are dropped instead. Default 4096.
+   */
+  maxQueuedMessages?: number;
+  /** The same for the bytes of those messages. Default 16 MiB. */
+  maxQueuedBytes?: number;
 }
 
 /** Options every listener understands. */
@@ -78,6 +91,12 @@ export interface Connection {
   pendingBytes(): number;
   /** Closes the connection gracefully where the transport can (a close frame, a FIN); see rule 4. */
   close(): void;
+  /**
+   * Stops reading from the peer until `resumeReading` (inbound backpressure: the listener is behind).
+   * Optional: a connection without it is never paused, so a fast peer can grow the node's queue.
+   */
+  pauseReading?(): void;
+  resumeReading?(): void;
 }
 
 /** The core's side of one listener. */

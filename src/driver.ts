@@ -3,9 +3,9 @@ import { Endpoint } from "./endpoint.js";
 import { ErrorCode, NetError } from "./errors.js";
 import type { EventQueue } from "./event-queue.js";
 import type { ResourceId } from "./resource-id.js";
-import { newResourceId } from "./resource-id.js";
+import { newResourceId, transportOf } from "./resource-id.js";
 import { type LocalResource, RemoteResource, type Resource } from "./resources.js";
-import type { TransportName } from "./transport.js";
+import { type TransportName, transportInfo } from "./transport.js";
 
 /**
  * The one place where the event guarantees are enforced. Adapters report what their sockets do
@@ -28,7 +28,7 @@ export class Driver<S> {
     return {
       accepted: (connection) => this.accept(listener, transport, connection),
       datagram: (addr, data) => {
-        if (listener.dropped) return;
+        if (listener.dropped || !listener.admit(data.length)) return;
         this.queue.pushEvent({ type: "message", endpoint: new Endpoint(listener.id, addr), data }, listener);
       },
     };
@@ -75,10 +75,15 @@ export class Driver<S> {
 }
 
 class ConnectionDriver<S> implements ConnectionSink {
+  /** Connectionless (udp): a full inbound queue drops messages, as the network may. */
+  private readonly lossy: boolean;
+
   constructor(
     private readonly driver: Driver<S>,
     private readonly resource: RemoteResource,
-  ) {}
+  ) {
+    this.lossy = !transportInfo(transportOf(resource.id)).connectionOriented;
+  }
 
   ready(): void {
     const resource = this.resource;
@@ -98,7 +103,7 @@ class ConnectionDriver<S> implements ConnectionSink {
       if (this.tooEarly(() => this.data(bytes))) return;
       this.ready(); // bytes prove the connection is up, even if the adapter did not say so
     }
-    if (resource.dropped) return;
+    if (resource.dropped || !resource.admit(bytes.length, this.lossy)) return;
     this.driver.emit({ type: "message", endpoint: resource.endpoint as Endpoint, data: bytes }, resource);
   }
 

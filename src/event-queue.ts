@@ -9,6 +9,8 @@ export type TimerId = number;
 /** What a queued network event belongs to: once `dropped`, its queued events are never delivered. */
 export interface EventOwner {
   readonly dropped: boolean;
+  /** One of its `message` events of `bytes` bytes was taken from the queue (inbound backpressure). */
+  delivered?(bytes: number): void;
 }
 
 /**
@@ -76,7 +78,10 @@ export class EventQueue<S> {
       const event = this.events.shift();
       const owner = this.owners.shift();
       if (event === undefined) return undefined;
-      if (owner === undefined || !owner.dropped) return event;
+      if (owner === undefined) return event;
+      if (owner.dropped) continue;
+      if (event.type === "message") owner.delivered?.(event.data.length);
+      return event;
     }
   }
 

@@ -6,7 +6,13 @@ import { SendStatus } from "./events.js";
 import type { ConnectOptionsOf, ListenOptionsOf } from "./options.js";
 import { newResourceId, type ResourceId } from "./resource-id.js";
 import { LocalResource, RemoteResource } from "./resources.js";
-import { DEFAULT_MAX_PENDING_BYTES, type TransportInfo, type TransportName } from "./transport.js";
+import {
+  DEFAULT_MAX_PENDING_BYTES,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_MAX_QUEUED_MESSAGES,
+  type TransportInfo,
+  type TransportName,
+} from "./transport.js";
 
 const utf8 = new TextEncoder();
 
@@ -150,6 +156,8 @@ function resolveLimits(info: TransportInfo, options: CommonOptions): ResourceLim
   return {
     maxMessageSize: checkLimit(options.maxMessageSize, "maxMessageSize", info.maxMessageSize),
     maxPendingBytes: checkLimit(options.maxPendingBytes, "maxPendingBytes", DEFAULT_MAX_PENDING_BYTES),
+    maxQueuedMessages: checkLimit(options.maxQueuedMessages, "maxQueuedMessages", DEFAULT_MAX_QUEUED_MESSAGES),
+    maxQueuedBytes: checkLimit(options.maxQueuedBytes, "maxQueuedBytes", DEFAULT_MAX_QUEUED_BYTES),
   };
 }
 

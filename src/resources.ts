@@ -2,6 +2,7 @@ import type { Connection, Listening, ResourceLimits } from "./adapter.js";
 import type { Endpoint } from "./endpoint.js";
 import type { NetError } from "./errors.js";
 import type { EventOwner } from "./event-queue.js";
+import { InboundQueue } from "./inbound.js";
 import type { ResourceId } from "./resource-id.js";
 
 /** A connection's life: `pending` (connecting) -> `ready` -> `closed`. Accepted ones start `ready`. */
@@ -22,6 +23,7 @@ export class RemoteResource implements EventOwner {
   handle: Connection | undefined;
   endpoint: Endpoint | undefined;
   waiter: ConnectWaiter | undefined;
+  readonly inbound: InboundQueue;
 
   constructor(
     readonly id: ResourceId,
@@ -30,6 +32,28 @@ export class RemoteResource implements EventOwner {
     readonly listener: LocalResource | undefined,
   ) {
     this.state = listener === undefined ? "pending" : "ready";
+    this.inbound = new InboundQueue(limits);
+  }
+
+  /**
+   * A message arrived for the queue. Returns `false` when it must be dropped (`lossy` transports
+   * with a full queue); else counts it, and pauses reading once the queue is full.
+   */
+  admit(bytes: number, lossy: boolean): boolean {
+    const inbound = this.inbound;
+    if (lossy && inbound.full) return false;
+    inbound.add(bytes);
+    if (!lossy && !inbound.paused && inbound.full) {
+      inbound.paused = true;
+      this.handle?.pauseReading?.();
+    }
+    return true;
+  }
+
+  delivered(bytes: number): void {
+    if (!this.inbound.remove(bytes)) return;
+    this.inbound.paused = false;
+    if (this.state !== "closed") this.handle?.resumeReading?.();
   }
 }
 
@@ -40,12 +64,27 @@ export class LocalResource implements EventOwner {
   connections = 0;
   /** Undefined only while the adapter's `listen` is binding. */
   handle: Listening | undefined;
+  /** Datagrams of a connectionless listener waiting in the queue: past the limits, more are dropped. */
+  readonly inbound: InboundQueue;
 
   constructor(
     readonly id: ResourceId,
     readonly limits: ResourceLimits,
     readonly maxConnections: number,
-  ) {}
+  ) {
+    this.inbound = new InboundQueue(limits);
+  }
+
+  /** A datagram arrived: `false` when the queue is full and it must be dropped. */
+  admit(bytes: number): boolean {
+    if (this.inbound.full) return false;
+    this.inbound.add(bytes);
+    return true;
+  }
+
+  delivered(bytes: number): void {
+    this.inbound.remove(bytes);
+  }
 }
 
 export type Resource = RemoteResource | LocalResource;

@@ -30,6 +30,9 @@ export const UDP_MAX_IPV4 = 65507;
 export const UDP_MAX_IPV6 = 65487;
 export const DEFAULT_MAX_MESSAGE_SIZE = 32 * MiB;
 export const DEFAULT_MAX_PENDING_BYTES = 16 * MiB;
+/** Inbound backpressure (see `CommonOptions.maxQueuedMessages`): a few hundred kilobytes of events per connection. */
+export const DEFAULT_MAX_QUEUED_MESSAGES = 4096;
+export const DEFAULT_MAX_QUEUED_BYTES = 16 * MiB;
 
 const builtinInfo: Record<BuiltinTransport, TransportInfo> = {
   tcp: { connectionOriented: true, packetBased: false, maxMessageSize: Number.POSITIVE_INFINITY },

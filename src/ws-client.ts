@@ -20,6 +20,9 @@ export interface WebSocketLike {
   onclose: ((event: { code: number; reason: string }) => void) | null;
   send(data: Uint8Array): void;
   close(code?: number, reason?: string): void;
+  /** Node's `ws` only: stop and restart reading (inbound backpressure). Browsers cannot. */
+  pause?(): void;
+  resume?(): void;
 }
 
 /**
@@ -183,6 +186,14 @@ class WsClientConnection implements Connection {
 
   pendingBytes(): number {
     return this.socket.bufferedAmount;
+  }
+
+  pauseReading(): void {
+    this.socket.pause?.();
+  }
+
+  resumeReading(): void {
+    this.socket.resume?.();
   }
 
   close(): void {

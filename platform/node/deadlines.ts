@@ -81,6 +81,21 @@ export class Deadlines {
     this.armedFor = Number.POSITIVE_INFINITY;
   }
 
+  /**
+   * We stopped reading (inbound backpressure), so the peer's silence is ours: the clocks stop, and
+   * `resume` restarts them from then.
+   */
+  pause(): void {
+    this.stop();
+  }
+
+  resume(): void {
+    const now = performance.now();
+    this.lastReceived = now;
+    if (this.partialSince >= 0) this.partialSince = now;
+    this.schedule(now);
+  }
+
   private readonly check = (): void => {
     this.timer = undefined;
     this.armedFor = Number.POSITIVE_INFINITY;

@@ -105,6 +105,16 @@ class StreamConnection implements Connection {
     this.socket.uncork();
   };
 
+  pauseReading(): void {
+    this.socket.pause();
+    this.deadlines?.pause();
+  }
+
+  resumeReading(): void {
+    this.socket.resume();
+    this.deadlines?.resume();
+  }
+
   pendingBytes(): number {
     return this.socket.writableLength;
   }

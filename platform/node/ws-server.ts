@@ -28,6 +28,9 @@ class WsServerConnection implements Connection {
   private error: NetError | undefined;
   /** Whether the peer answered the last heartbeat ping. */
   alive = true;
+  /** Reading is paused (inbound backpressure): the heartbeat and idle deadline wait. */
+  private paused = false;
+  private deadlines: Deadlines | undefined;
   private corked = false;
 
   constructor(
@@ -77,6 +80,7 @@ class WsServerConnection implements Connection {
       this.error ??= error;
       this.ws.terminate();
     });
+    this.deadlines = deadlines;
     const received = () => deadlines.received(0, false);
     this.socket.on("data", received);
     this.ws.once("close", () => {
@@ -87,6 +91,11 @@ class WsServerConnection implements Connection {
 
   /** Heartbeat: a peer that did not answer the previous ping is cut. */
   ping(): void {
+    if (this.paused) {
+      // We are not reading (inbound backpressure): its pong may be waiting behind its messages.
+      this.alive = true;
+      return;
+    }
     if (!this.alive) {
       this.error ??= new NetError(ErrorCode.Timeout, `${this.addr} did not answer the heartbeat`);
       this.ws.terminate();
@@ -115,6 +124,18 @@ class WsServerConnection implements Connection {
 
   pendingBytes(): number {
     return this.ws.bufferedAmount;
+  }
+
+  pauseReading(): void {
+    this.paused = true;
+    this.ws.pause();
+    this.deadlines?.pause();
+  }
+
+  resumeReading(): void {
+    this.paused = false;
+    this.ws.resume();
+    this.deadlines?.resume();
   }
 
   close(): void {
