@@ -1,0 +1,35 @@
+/** The library, used as its README shows: one node per side, `forEach` on the listener. */
+import { split } from "../../platform/node/index.js";
+import type { Peer } from "./peer.js";
+
+export const libPeer: Peer = {
+  async serve(transport, kind, onBytes) {
+    const { handler, listener } = split();
+    const network = handler.network;
+    const { addr } = await network.listen(transport, "127.0.0.1:0");
+    void listener.forEach(
+      kind === "echo"
+        ? (event) => {
+            if (event.type === "message") network.send(event.endpoint, event.data);
+          }
+        : (event) => {
+            if (event.type === "message") onBytes(event.data.length);
+          },
+    );
+    return { addr, close: () => handler.stop() };
+  },
+
+  async connect(transport, addr, onMessage) {
+    const { handler, listener } = split();
+    const network = handler.network;
+    const endpoint = await network.connectAsync(transport, addr);
+    void listener.forEach((event) => {
+      if (event.type === "message") onMessage(event.data);
+    });
+    return {
+      send: (data) => void network.send(endpoint, data),
+      pending: () => network.pendingBytes(endpoint),
+      close: () => handler.stop(),
+    };
+  },
+};

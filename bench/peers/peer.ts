@@ -1,0 +1,28 @@
+/**
+ * What a benchmark needs from one implementation (the library, the raw Node baseline, socket.io):
+ * a server that counts or echoes, and a client link. The measuring code is written once over this,
+ * so the library and its baseline run exactly the same loops.
+ */
+export type BenchTransport = "tcp" | "framed-tcp" | "udp" | "ws";
+
+/** `sink` counts what arrives; `echo` answers every message with the same bytes. */
+export type ServerKind = "sink" | "echo";
+
+export interface BenchServer {
+  readonly addr: string;
+  close(): void;
+}
+
+export interface Link {
+  send(data: Uint8Array): void;
+  /** Bytes sent but not yet handed to the operating system (the backpressure signal). */
+  pending(): number;
+  close(): void;
+}
+
+export interface Peer {
+  /** Starts a server; `onBytes` is called with the size of every message (or chunk, for tcp) a sink receives. */
+  serve(transport: BenchTransport, kind: ServerKind, onBytes: (bytes: number) => void): Promise<BenchServer>;
+  /** Connects; resolves once messages can be sent. `onMessage` receives what the server sends back. */
+  connect(transport: BenchTransport, addr: string, onMessage: (data: Uint8Array) => void): Promise<Link>;
+}

@@ -1,0 +1,120 @@
+/**
+ * The raw Node baseline a user would write without the library: `net` (with hand-written varint
+ * framing for framed-tcp), `dgram`, and the `ws` package. Sockets get `noDelay`, as the library's,
+ * so the comparison is of the code paths, not of Nagle's algorithm.
+ */
+import dgram from "node:dgram";
+import net from "node:net";
+import { WebSocket, WebSocketServer } from "ws";
+import type { BenchServer, BenchTransport, Link, Peer } from "./peer.js";
+import { deframer, frame } from "./varint.js";
+
+export const rawPeer: Peer = {
+  serve(transport, kind, onBytes) {
+    if (transport === "udp") return serveUdp(kind === "echo", onBytes);
+    if (transport === "ws") return serveWs(kind === "echo", onBytes);
+    return serveNet(transport === "framed-tcp", kind === "echo", onBytes);
+  },
+
+  connect(transport, addr, onMessage) {
+    const { host, port } = split(addr);
+    if (transport === "udp") return connectUdp(host, port, onMessage);
+    if (transport === "ws") return connectWs(`ws://${addr}/`, onMessage);
+    return connectNet(transport, host, port, onMessage);
+  },
+};
+
+function serveNet(framed: boolean, echo: boolean, onBytes: (bytes: number) => void): Promise<BenchServer> {
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on("error", () => {});
+    if (!framed) socket.on("data", echo ? (chunk) => socket.write(chunk) : (chunk) => onBytes(chunk.length));
+    else socket.on("data", deframer(echo ? (message) => socket.write(frame(message)) : (m) => onBytes(m.length)));
+  });
+  return listening(server);
+}
+
+function connectNet(
+  transport: BenchTransport,
+  host: string,
+  port: number,
+  onMessage: (data: Uint8Array) => void,
+): Promise<Link> {
+  const framed = transport === "framed-tcp";
+  const socket = net.connect({ host, port, noDelay: true });
+  socket.on("data", framed ? deframer(onMessage) : onMessage);
+  const link: Link = {
+    send: framed ? (data) => void socket.write(frame(data)) : (data) => void socket.write(data),
+    pending: () => socket.writableLength,
+    close: () => socket.destroy(),
+  };
+  return new Promise((resolve, reject) => {
+    socket.once("error", reject);
+    socket.once("connect", () => resolve(link));
+  });
+}
+
+function serveUdp(echo: boolean, onBytes: (bytes: number) => void): Promise<BenchServer> {
+  const socket = dgram.createSocket("udp4");
+  socket.on("message", echo ? (data, peer) => socket.send(data, peer.port, peer.address) : (d) => onBytes(d.length));
+  return new Promise((resolve) => {
+    socket.bind(0, "127.0.0.1", () => {
+      resolve({ addr: `127.0.0.1:${socket.address().port}`, close: () => socket.close() });
+    });
+  });
+}
+
+function connectUdp(host: string, port: number, onMessage: (data: Uint8Array) => void): Promise<Link> {
+  const socket = dgram.createSocket("udp4");
+  socket.on("message", onMessage);
+  return new Promise((resolve) => {
+    socket.connect(port, host, () => {
+      resolve({
+        send: (data) => socket.send(data),
+        pending: () => socket.getSendQueueSize(),
+        close: () => socket.close(),
+      });
+    });
+  });
+}
+
+function serveWs(echo: boolean, onBytes: (bytes: number) => void): Promise<BenchServer> {
+  return new Promise((resolve) => {
+    const server = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false }, () => {
+      const { port } = server.address() as net.AddressInfo;
+      resolve({ addr: `127.0.0.1:${port}`, close: () => server.close() });
+    });
+    server.on("connection", (ws) => {
+      ws.on("message", echo ? (data: Buffer) => ws.send(data) : (data: Buffer) => onBytes(data.length));
+    });
+  });
+}
+
+function connectWs(url: string, onMessage: (data: Uint8Array) => void): Promise<Link> {
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  ws.on("message", onMessage);
+  return new Promise((resolve, reject) => {
+    ws.once("error", reject);
+    ws.once("open", () => {
+      resolve({
+        send: (data) => ws.send(data),
+        pending: () => ws.bufferedAmount,
+        close: () => ws.terminate(),
+      });
+    });
+  });
+}
+
+function listening(server: net.Server): Promise<BenchServer> {
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      resolve({ addr: `127.0.0.1:${port}`, close: () => server.close() });
+    });
+  });
+}
+
+function split(addr: string): { host: string; port: number } {
+  const at = addr.lastIndexOf(":");
+  return { host: addr.slice(0, at), port: Number(addr.slice(at + 1)) };
+}

@@ -1,0 +1,136 @@
+/**
+ * `npm run bench`: the library against the raw Node baseline (and socket.io over ws), every
+ * transport, throughput and latency; then the browser client against a native WebSocket.
+ * Library and baseline alternate in every round (the order flips each round), and the table shows
+ * medians over rounds; a ratio is the median of the per-round ratios, each from two neighbouring runs.
+ *
+ * Options: --quick (3 short rounds), --rounds N, --only tcp,ws (transports), --no-browser, --no-node,
+ * --verbose (every sample on stderr).
+ */
+import os from "node:os";
+import { runBrowserBench } from "./browser/run-browser.js";
+import type { Impl } from "./jobs.js";
+import { latency, type Timing, throughput } from "./measure.js";
+import type { BenchTransport } from "./peers/peer.js";
+import { median } from "./stats.js";
+import { formatLatency, formatRate, ratio, Table } from "./table.js";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const verbose = args.includes("--verbose");
+const option = (name: string) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const rounds = Number(option("--rounds") ?? (quick ? 3 : 5));
+const timing: Timing = quick ? { warmupMs: 150, durationMs: 400 } : { warmupMs: 250, durationMs: 1000 };
+const transports = (option("--only")?.split(",") ?? ["tcp", "framed-tcp", "udp", "ws"]) as BenchTransport[];
+
+/** The largest udp payload we measure: under 65507 (IPv4), a round figure. */
+const UDP_LARGE = 60_000;
+
+interface Scenario {
+  transport: BenchTransport;
+  test: "throughput" | "latency";
+  size: number;
+  impls: Impl[];
+}
+
+function scenarios(): Scenario[] {
+  const list: Scenario[] = [];
+  for (const transport of transports) {
+    const impls: Impl[] = transport === "ws" ? ["lib", "raw", "socket.io"] : ["lib", "raw"];
+    for (const size of [64, transport === "udp" ? UDP_LARGE : 64 * 1024]) {
+      list.push({ transport, test: "throughput", size, impls });
+    }
+    list.push({ transport, test: "latency", size: 1, impls });
+  }
+  return list;
+}
+
+/** Messages per turn: about 16 KiB of small messages, or eight large ones. */
+const burstFor = (size: number) => (size <= 1024 ? 256 : 8);
+
+type Sample = { rate: number; mbs: number; delivered: number } | { medianUs: number; p99Us: number };
+
+async function measureOnce(scenario: Scenario, impl: Impl): Promise<Sample> {
+  const { transport, size } = scenario;
+  if (scenario.test === "latency") return latency(impl, transport, timing);
+  const t = await throughput(impl, transport, size, burstFor(size), timing);
+  return { rate: t.messagesPerSecond, mbs: t.megabytesPerSecond, delivered: t.delivered };
+}
+
+async function runNode(table: Table): Promise<void> {
+  const list = scenarios();
+  const results = list.map(() => new Map<Impl, Sample[]>());
+  for (let round = 0; round < rounds; round++) {
+    process.stderr.write(`round ${round + 1}/${rounds} (load ${os.loadavg()[0]?.toFixed(2)})\n`);
+    for (const [index, scenario] of list.entries()) {
+      // Rotate the order every round, so no implementation always runs first.
+      const order = scenario.impls.map((_, i) => scenario.impls[(i + round) % scenario.impls.length] as Impl);
+      for (const impl of order) {
+        const sample = await measureOnce(scenario, impl);
+        if (verbose)
+          process.stderr.write(
+            `  ${scenario.transport} ${scenario.test} ${scenario.size} B ${impl}: ${JSON.stringify(sample)}\n`,
+          );
+        const samples = results[index]?.get(impl) ?? [];
+        samples.push(sample);
+        results[index]?.set(impl, samples);
+      }
+    }
+  }
+  for (const [index, scenario] of list.entries()) addRows(table, scenario, results[index] as Map<Impl, Sample[]>);
+}
+
+function addRows(table: Table, scenario: Scenario, samples: Map<Impl, Sample[]>): void {
+  const of = (impl: Impl) => samples.get(impl) ?? [];
+  const pick = (impl: Impl, read: (s: Sample) => number) => of(impl).map(read);
+  const paired = (impl: Impl, read: (s: Sample) => number) =>
+    median(of("lib").map((s, i) => read(s) / read(of(impl)[i] as Sample)));
+  const row = (test: string, read: (s: Sample) => number, format: (values: number[], impl: Impl) => string) => {
+    table.add({
+      transport: scenario.transport,
+      test,
+      lib: format(pick("lib", read), "lib"),
+      raw: format(pick("raw", read), "raw"),
+      libRaw: ratio(paired("raw", read)),
+      socketIo: samples.has("socket.io") ? format(pick("socket.io", read), "socket.io") : "",
+      libSocketIo: samples.has("socket.io") ? ratio(paired("socket.io", read)) : "",
+    });
+  };
+  if (scenario.test === "latency") {
+    row(
+      "1 B round trip, median",
+      (s) => (s as { medianUs: number }).medianUs,
+      (v) => formatLatency(median(v)),
+    );
+    row(
+      "1 B round trip, p99",
+      (s) => (s as { p99Us: number }).p99Us,
+      (v) => formatLatency(median(v)),
+    );
+    return;
+  }
+  const rateOf = (s: Sample) => (s as { rate: number }).rate;
+  row(`${scenario.size} B messages`, rateOf, (values, impl) => {
+    const all = of(impl) as { rate: number; mbs: number; delivered: number }[];
+    const lost = 1 - median(all.map((s) => s.delivered));
+    return formatRate(median(values), median(all.map((s) => s.mbs)), scenario.transport === "udp" ? lost : undefined);
+  });
+}
+
+const started = new Date();
+const loadBefore = os.loadavg();
+const table = new Table();
+if (!args.includes("--no-node")) await runNode(table);
+const browser = args.includes("--no-browser") ? undefined : await runBrowserBench(rounds, quick);
+const loadAfter = os.loadavg();
+
+console.log(`\n## message-io benchmarks, ${started.toISOString()}\n`);
+console.log(
+  `Node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, ${rounds} rounds of ${timing.durationMs} ms` +
+    ` after ${timing.warmupMs} ms warm-up; load average (1 min) ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after.\n`,
+);
+if (table.size > 0) console.log(table.render());
+if (browser !== undefined) console.log(`\n${browser}`);
