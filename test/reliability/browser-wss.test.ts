@@ -13,12 +13,12 @@ import { fileURLToPath } from "node:url";
 import { Transport } from "message-io";
 import { type Browser, chromium } from "playwright";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { chromiumLaunchOptions } from "../support/chromium.js";
 import { isAccepted, isMessage, stopAll } from "../support/recorder.js";
 import { makeCertificates, type TestCertificates } from "./certs.js";
 import { echoNode, ProcessGuard } from "./support.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 let certs: TestCertificates;
 let browser: Browser;
@@ -49,8 +49,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => pages.listen(0, "127.0.0.1", resolve));
   pagesOrigin = `https://localhost:${(pages.address() as AddressInfo).port}`;
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", `--ignore-certificate-errors-spki-list=${certs.serverSpki}`],
+    ...chromiumLaunchOptions,
+    args: [...chromiumLaunchOptions.args, `--ignore-certificate-errors-spki-list=${certs.serverSpki}`],
   });
 });
 

@@ -139,6 +139,18 @@ describe("ws: slow and silent peers", () => {
     await good.assertServed(server); // connected before, and upgraded long ago: not affected
   });
 
+  it("closes a silent socket after the default handshakeTimeout of 10 s", async () => {
+    const { server, addr, good } = await setUp();
+    const silent = await rawSocket(addr);
+    const started = performance.now();
+    await socketClosed(silent);
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThan(9_000);
+    expect(waited).toBeLessThan(15_000);
+    expectOnlyGoodAccepted(server);
+    await good.assertServed(server);
+  }, 30_000);
+
   it("ends a connection that sends nothing for idleTimeout with ETIMEDOUT; pongs count as life", async () => {
     const { server, addr, good } = await setUp({ heartbeat: 50, idleTimeout: 300 });
     // A peer that never answers pings nor says anything: cut by the heartbeat or the idle deadline.
