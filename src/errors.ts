@@ -15,7 +15,10 @@ export const ErrorCode = {
   MessageTooLarge: "MESSAGE_TOO_LARGE",
   /** A peer broke the wire format (a malformed length prefix, an invalid frame). */
   ProtocolError: "PROTOCOL_ERROR",
-  /** A connection or handshake did not complete in the configured time. */
+  /**
+   * A connect or handshake did not complete in the configured time, or a peer missed a deadline:
+   * `heartbeat`, `handshakeTimeout`, `frameTimeout`, `idleTimeout`, or TCP keep-alive.
+   */
   Timeout: "ETIMEDOUT",
   /** The connection was removed by `network.remove()` before it was ready. */
   Removed: "REMOVED",
