@@ -1,4 +1,5 @@
 import { Transport, transportInfo } from "../../src/index.js";
+import { recycler, takeCopy } from "./send-copies.js";
 import { type StreamDecoder, streamAdapter } from "./stream.js";
 
 /** Every chunk is a message, so nothing is ever held back: one stateless decoder serves every connection. */
@@ -15,6 +16,8 @@ export const tcpAdapter = streamAdapter(Transport.Tcp, transportInfo(Transport.T
   decoder: () => rawDecoder,
   write: (socket, data) => {
     // A copy: the write is queued until the end of the turn (rule 5: the caller may reuse `data`).
-    socket.write(Buffer.from(data));
+    const copy = takeCopy(data.length);
+    copy.set(data);
+    socket.write(copy, recycler(copy));
   },
 });
