@@ -8,6 +8,8 @@
  */
 import type { NodeEvent, NodeListener } from "message-io";
 
+export { patternBytes } from "../support/bytes.js";
+
 /** Where the scenarios connect: `host:port` addresses of the scenario server (see server.ts). */
 export interface ScenarioAddresses {
   /** Echoes every message. */
@@ -33,19 +35,6 @@ export function fnv1a(bytes: Uint8Array): string {
     hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
   }
   return (hash >>> 0).toString(16).padStart(8, "0");
-}
-
-/** Deterministic pseudo-random bytes (xorshift32), so a payload is never a run of equal bytes. */
-export function patternBytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 const utf8 = new TextEncoder();

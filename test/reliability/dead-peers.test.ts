@@ -11,23 +11,15 @@
  *   retransmits for up to ~15 minutes): `idleTimeout` sees it in its time either way.
  */
 import { type NetEvent, Transport } from "message-io";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isAccepted, isDisconnected, type Recorder, recordedNode, stopAll } from "../support/recorder.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { isAccepted, isDisconnected, type Recorder, recordedNode } from "../support/recorder.js";
 import { ChildPeer, killAllPeers, type PeerLine } from "./child-peer.js";
 import { LinkPair } from "./netns.js";
-import { type Disconnected, dialAddress, echoNode, GoodClient, ProcessGuard } from "./support.js";
+import { type Disconnected, dialAddress, echoNode, GoodClient, guardEveryTest } from "./support.js";
 
 const LOCAL = "127.0.0.1:0";
 
-let guard: ProcessGuard;
-beforeEach(() => {
-  guard = new ProcessGuard();
-});
-afterEach(async () => {
-  await killAllPeers();
-  await stopAll();
-  guard.assertClean();
-});
+guardEveryTest(killAllPeers);
 
 /** The server's side of the `n`th connection it accepted (1-based). */
 async function accepted(server: Recorder, n: number) {

@@ -10,23 +10,17 @@ import dgram from "node:dgram";
 import type net from "node:net";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { type NodeEvent, parseHostPort, split, Transport } from "message-io";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isMessage, recordedNode, stopAll } from "../support/recorder.js";
+import { describe, expect, it } from "vitest";
+import { isMessage, recordedNode } from "../support/recorder.js";
 import { clientFrame, Opcode, rawUpgrade } from "./raw-ws.js";
-import { ProcessGuard, rawSocket } from "./support.js";
+import { guardEveryTest, rawSocket } from "./support.js";
 
 const MiB = 1024 * 1024;
 const LOCAL = "127.0.0.1:0";
 
-let guard: ProcessGuard;
 const nodes: ReturnType<typeof split>[] = [];
-beforeEach(() => {
-  guard = new ProcessGuard();
-});
-afterEach(async () => {
+guardEveryTest(() => {
   for (const node of nodes.splice(0)) node.handler.stop();
-  await stopAll();
-  guard.assertClean();
 });
 
 /** A node whose consumer holds the first message until `release()`: everything else queues up. */

@@ -6,22 +6,15 @@
 import type net from "node:net";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { type Endpoint, SendStatus, Transport } from "message-io";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isAccepted, isConnected, isDisconnected, type Recorder, recordedNode, stopAll } from "../support/recorder.js";
+import { describe, expect, it } from "vitest";
+import { isAccepted, isConnected, isDisconnected, type Recorder, recordedNode } from "../support/recorder.js";
 import { rawUpgrade } from "./raw-ws.js";
-import { type Disconnected, echoNode, GoodClient, ProcessGuard, rawSocket, socketClosed } from "./support.js";
+import { type Disconnected, echoNode, GoodClient, guardEveryTest, rawSocket, socketClosed } from "./support.js";
 
 const LOCAL = "127.0.0.1:0";
 const KiB = 1024;
 
-let guard: ProcessGuard;
-beforeEach(() => {
-  guard = new ProcessGuard();
-});
-afterEach(async () => {
-  await stopAll();
-  guard.assertClean();
-});
+guardEveryTest();
 
 /** The bytes one 16 KiB message takes on the wire: its length prefix, or a server frame's header. */
 const WIRE_OVERHEAD = { tcp: 0, "framed-tcp": 3, ws: 4 } as const;

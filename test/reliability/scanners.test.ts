@@ -6,23 +6,16 @@
  */
 import dgram from "node:dgram";
 import { parseHostPort, Transport } from "message-io";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isMessage, stopAll } from "../support/recorder.js";
+import { describe, expect, it } from "vitest";
+import { isMessage } from "../support/recorder.js";
 import { Prng } from "./prng.js";
-import { attackersGone, echoNode, GoodClient, ProcessGuard, rawSocket, socketClosed } from "./support.js";
+import { attackersGone, echoNode, GoodClient, guardEveryTest, rawSocket, socketClosed } from "./support.js";
 
 const LOCAL = "127.0.0.1:0";
 const BURST = 150;
 const connectionOriented = [Transport.Tcp, Transport.FramedTcp, Transport.Ws] as const;
 
-let guard: ProcessGuard;
-beforeEach(() => {
-  guard = new ProcessGuard();
-});
-afterEach(async () => {
-  await stopAll();
-  guard.assertClean();
-});
+guardEveryTest();
 
 async function setUp(transport: Transport) {
   const server = echoNode();

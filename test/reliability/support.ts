@@ -12,8 +12,8 @@ import {
   SendStatus,
   type Transport as TransportName,
 } from "message-io";
-import { expect } from "vitest";
-import { isDisconnected, isMessage, type Recorder, recordedNode } from "../support/recorder.js";
+import { afterEach, beforeEach, expect } from "vitest";
+import { isDisconnected, isMessage, type Recorder, recordedNode, stopAll } from "../support/recorder.js";
 
 export type Disconnected = Extract<NetEvent, { type: "disconnected" }>;
 
@@ -34,6 +34,22 @@ export class ProcessGuard {
     process.off("unhandledRejection", this.record);
     expect(this.escaped, "uncaught exceptions and unhandled rejections").toEqual([]);
   }
+}
+
+/**
+ * Registers, for every test of the calling file: a `ProcessGuard` from the start, and at the end
+ * `cleanUp`, then stopping every recorded node, then failing the test if anything escaped.
+ */
+export function guardEveryTest(cleanUp?: () => unknown): void {
+  let guard: ProcessGuard;
+  beforeEach(() => {
+    guard = new ProcessGuard();
+  });
+  afterEach(async () => {
+    await cleanUp?.();
+    await stopAll();
+    guard.assertClean();
+  });
 }
 
 /** A node that sends every message back to where it came from. */

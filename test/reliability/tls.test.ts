@@ -5,10 +5,10 @@
  * run time (see certs.ts).
  */
 import { type NetEvent, Transport } from "message-io";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { isConnected, recordedNode, stopAll } from "../support/recorder.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isConnected, recordedNode } from "../support/recorder.js";
 import { makeCertificates, type TestCertificates } from "./certs.js";
-import { echoNode, GoodClient, ProcessGuard, rawSocket, socketClosed } from "./support.js";
+import { echoNode, GoodClient, guardEveryTest, rawSocket, socketClosed } from "./support.js";
 
 type Connected = Extract<NetEvent, { type: "connected" }>;
 
@@ -18,14 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => certs?.dispose());
 
-let guard: ProcessGuard;
-beforeEach(() => {
-  guard = new ProcessGuard();
-});
-afterEach(async () => {
-  await stopAll();
-  guard.assertClean();
-});
+guardEveryTest();
 
 const transports = [Transport.Tcp, Transport.FramedTcp, Transport.Ws] as const;
 

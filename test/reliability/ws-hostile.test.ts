@@ -5,23 +5,16 @@
  * accepted, and the well-behaved client keeps being served.
  */
 import { Transport, type WsListenOptions } from "message-io";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { isAccepted, isDisconnected, stopAll } from "../support/recorder.js";
+import { isAccepted, isDisconnected } from "../support/recorder.js";
 import { clientFrame, type FrameOptions, Opcode, rawUpgrade, sendRequest, upgradeRequest } from "./raw-ws.js";
-import { echoNode, GoodClient, ProcessGuard, rawSocket, socketClosed } from "./support.js";
+import { echoNode, GoodClient, guardEveryTest, rawSocket, socketClosed } from "./support.js";
 
 const LOCAL = "127.0.0.1:0";
 const utf8 = new TextEncoder();
 
-let guard: ProcessGuard;
-beforeEach(() => {
-  guard = new ProcessGuard();
-});
-afterEach(async () => {
-  await stopAll();
-  guard.assertClean();
-});
+guardEveryTest();
 
 async function setUp(options: WsListenOptions = {}) {
   const server = echoNode();

@@ -4,6 +4,8 @@
  */
 import { type NetEvent, type NodeEvent, split } from "message-io";
 
+export { concatBytes, patternBytes } from "./bytes.js";
+
 type Predicate<S> = (event: NodeEvent<S>) => boolean;
 
 export class Recorder<S = never> {
@@ -108,30 +110,6 @@ export const isAccepted = (e: NodeEvent<unknown>): e is Extract<NetEvent, { type
   e.type === "accepted";
 export const isDisconnected = (e: NodeEvent<unknown>): e is Extract<NetEvent, { type: "disconnected" }> =>
   e.type === "disconnected";
-
-/** Concatenates byte arrays. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** Deterministic pseudo-random bytes, so a corrupted byte anywhere is caught. */
-export function patternBytes(length: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 /** Whether two byte arrays are equal: fast enough for megabytes, unlike a deep equality. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
