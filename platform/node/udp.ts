@@ -25,6 +25,7 @@ import {
   transportInfo,
 } from "../../src/index.js";
 import { UDP_MAX_IPV4, UDP_MAX_IPV6 } from "../../src/transport.js";
+import { recycler, takeCopy } from "./send-copies.js";
 
 type Family = 4 | 6;
 
@@ -78,7 +79,9 @@ class UdpConnection implements Connection {
 
   send(data: Uint8Array): SendStatus {
     // A copy: dgram keeps a reference when it cannot send at once (rule 5: the caller may reuse `data`).
-    this.socket?.send(Buffer.from(data));
+    const copy = takeCopy(data.length);
+    copy.set(data);
+    this.socket?.send(copy, recycler(copy));
     return SendStatus.Sent;
   }
 
@@ -113,7 +116,9 @@ class UdpListening implements Listening {
   sendTo(addr: string, data: Uint8Array): SendStatus {
     const { host, port } = parseHostPort(addr);
     if (port === 0) throw new NetError(ErrorCode.InvalidAddress, `cannot send to port 0 ("${addr}")`);
-    this.socket.send(Buffer.from(data), port, host);
+    const copy = takeCopy(data.length);
+    copy.set(data);
+    this.socket.send(copy, port, host, recycler(copy));
     return SendStatus.Sent;
   }
 
