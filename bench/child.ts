@@ -8,7 +8,7 @@ import { libPeer } from "./peers/lib.js";
 import type { Peer } from "./peers/peer.js";
 import { rawPeer } from "./peers/raw.js";
 import { socketIoPeer } from "./peers/socketio.js";
-import { blast, pingPong, SinkCounter } from "./roles.js";
+import { blast, blastWindowed, pingPong, SinkCounter } from "./roles.js";
 
 const peers: Record<Impl, Peer> = { lib: libPeer, raw: rawPeer, "socket.io": socketIoPeer };
 
@@ -33,10 +33,15 @@ async function main(job: Job): Promise<void> {
   if (job.role === "server") return serve(job);
   let onMessage: (data: Uint8Array) => void = () => {};
   const link = await peers[job.impl].connect(job.transport, job.addr, (data) => onMessage(data));
+  const listen = (handler: (data: Uint8Array) => void) => {
+    onMessage = handler;
+  };
   const result =
-    job.mode === "blast"
-      ? await blast(link, job.size, job.burst, job.durationMs)
-      : await pingPong(link, (handler) => (onMessage = handler), job.warmupMs, job.durationMs);
+    job.mode === "ping"
+      ? await pingPong(link, listen, job.warmupMs, job.durationMs)
+      : job.transport === "udp"
+        ? await blastWindowed(link, listen, job.size, job.durationMs)
+        : await blast(link, job.size, job.burst, job.durationMs);
   // Stay connected until told to stop: the server may still be reading what was sent.
   process.on("message", (message) => {
     if (message === "stop") {

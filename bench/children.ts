@@ -1,8 +1,19 @@
 /** Starting benchmark processes and talking to them over IPC, every wait bounded in time. */
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, fork, spawnSync } from "node:child_process";
+import os from "node:os";
 import type { ChildMessage, Job } from "./jobs.js";
 
 const BENCH_CHILD = new URL("./child.js", import.meta.url);
+
+/**
+ * Servers run on CPU 0 and clients on CPU 1 (Linux, with `taskset`). Left alone, the scheduler puts
+ * a ping-pong pair on one CPU when the server goes back to sleep quickly after answering, and on two
+ * otherwise; on this VM that changes a loopback round trip three-fold, so the library and the
+ * baseline would be measured in different situations. Pinned, both always cross between cores, as
+ * a client and a server on two machines do. The whole process is pinned, from its start (`taskset`
+ * runs node), so V8's helper threads stay on the process's CPU too.
+ */
+export const pinning = os.cpus().length >= 2 && spawnSync("taskset", ["-V"]).status === 0;
 
 /** A message from a child: `error` is reserved for a child's failure. */
 export interface Message {
@@ -20,9 +31,17 @@ export class Process<M extends Message> {
     private readonly name: string,
     script: URL,
     job: unknown,
-    execArgv: string[] = [],
+    options: { execArgv?: string[]; cpu?: number } = {},
   ) {
-    this.process = fork(script, [JSON.stringify(job)], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv });
+    const execArgv = options.execArgv ?? [];
+    const pinned = pinning && options.cpu !== undefined;
+    this.process = fork(script, [JSON.stringify(job)], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      // `taskset -c N node <flags> script`: fork runs execPath with execArgv before the script.
+      ...(pinned
+        ? { execPath: "taskset", execArgv: ["-c", String(options.cpu), process.execPath, ...execArgv] }
+        : { execArgv }),
+    });
     this.process.on("message", (message: M) => {
       this.inbox.push(message);
       this.waiting?.();
@@ -77,7 +96,9 @@ export class Process<M extends Message> {
 /** One side of one throughput or latency measurement (child.ts). */
 export class Child extends Process<ChildMessage> {
   constructor(job: Job) {
-    super(`${job.impl} ${job.transport} ${job.role === "server" ? job.kind : job.mode}`, BENCH_CHILD, job);
+    super(`${job.impl} ${job.transport} ${job.role === "server" ? job.kind : job.mode}`, BENCH_CHILD, job, {
+      cpu: job.role === "server" ? 0 : 1,
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 /** The measuring loops, written once for every implementation. */
 import type { BlastResult, PingResult, SinkStats } from "./jobs.js";
-import type { Link } from "./peers/peer.js";
+import { ACK_REQUEST, type Link } from "./peers/peer.js";
 import { percentile } from "./stats.js";
 
 /** Reading the clock costs about as much as a small message: a sink stamps one call in this many. */
@@ -68,6 +68,59 @@ export function blast(link: Link, size: number, burst: number, durationMs: numbe
         for (let i = 0; i < burst; i++) link.send(payload);
         sentBytes += burst * size;
       }
+      setImmediate(turn);
+    };
+    turn();
+  });
+}
+
+/**
+ * The udp sender: what a careful user writes, since a flood only measures how the kernel drops
+ * datagrams. At most `window` messages are unacknowledged; every `ackEvery`-th asks the sink for an
+ * ack. The window fits the default 208 KiB receive buffer (a datagram costs its size plus about
+ * 1 KiB there). A stall of 20 ms (acks or messages lost) writes the window off.
+ */
+export function blastWindowed(
+  link: Link,
+  setOnMessage: (handler: (data: Uint8Array) => void) => void,
+  size: number,
+  durationMs: number,
+): Promise<BlastResult> {
+  const window = size <= 1024 ? 128 : Math.max(1, Math.floor(200_000 / (size + 1024)));
+  const ackEvery = size <= 1024 ? 16 : 1;
+  const payload = Buffer.alloc(size, 0x61);
+  const asking = Buffer.alloc(size, 0x61);
+  asking[0] = ACK_REQUEST;
+  const start = performance.now();
+  const cpuStart = cpuNow();
+  let sent = 0;
+  let acked = 0;
+  let lastAck = start;
+  let sending = true;
+  const fill = () => {
+    while (sending && sent - acked < window) {
+      sent += 1;
+      link.send(sent % ackEvery === 0 ? asking : payload);
+    }
+  };
+  setOnMessage(() => {
+    acked = Math.min(sent, acked + ackEvery);
+    lastAck = performance.now();
+    fill();
+  });
+  return new Promise((resolve) => {
+    const turn = () => {
+      const now = performance.now();
+      if (now - start >= durationMs) {
+        sending = false;
+        resolve({ sentBytes: sent * size, cpu: cpuNow() - cpuStart });
+        return;
+      }
+      if (now - lastAck > 20) {
+        acked = sent;
+        lastAck = now;
+      }
+      fill();
       setImmediate(turn);
     };
     turn();

@@ -4,11 +4,13 @@
  * Library and baseline alternate in every round (the order flips each round), and the table shows
  * medians over rounds; a ratio is the median of the per-round ratios, each from two neighbouring runs.
  *
- * Options: --quick (3 short rounds), --rounds N, --only tcp,ws (transports), --no-browser, --no-node,
+ * Options: --quick (3 short rounds), --rounds N, --only tcp,ws (transports), --tests throughput,latency,
+ * --no-browser, --no-node,
  * --verbose (every sample on stderr).
  */
 import os from "node:os";
 import { runBrowserBench } from "./browser/run-browser.js";
+import { pinning } from "./children.js";
 import type { Impl } from "./jobs.js";
 import { latency, type Timing, throughput } from "./measure.js";
 import type { BenchTransport } from "./peers/peer.js";
@@ -25,6 +27,7 @@ const option = (name: string) => {
 const rounds = Number(option("--rounds") ?? (quick ? 3 : 5));
 const timing: Timing = quick ? { warmupMs: 150, durationMs: 400 } : { warmupMs: 250, durationMs: 1000 };
 const transports = (option("--only")?.split(",") ?? ["tcp", "framed-tcp", "udp", "ws"]) as BenchTransport[];
+const tests = option("--tests")?.split(",") ?? ["throughput", "latency"];
 
 /** The largest udp payload we measure: under 65507 (IPv4), a round figure. */
 const UDP_LARGE = 60_000;
@@ -40,10 +43,12 @@ function scenarios(): Scenario[] {
   const list: Scenario[] = [];
   for (const transport of transports) {
     const impls: Impl[] = transport === "ws" ? ["lib", "raw", "socket.io"] : ["lib", "raw"];
-    for (const size of [64, transport === "udp" ? UDP_LARGE : 64 * 1024]) {
-      list.push({ transport, test: "throughput", size, impls });
+    if (tests.includes("throughput")) {
+      for (const size of [64, transport === "udp" ? UDP_LARGE : 64 * 1024]) {
+        list.push({ transport, test: "throughput", size, impls });
+      }
     }
-    list.push({ transport, test: "latency", size: 1, impls });
+    if (tests.includes("latency")) list.push({ transport, test: "latency", size: 1, impls });
   }
   return list;
 }
@@ -129,7 +134,7 @@ const loadAfter = os.loadavg();
 
 console.log(`\n## message-io benchmarks, ${started.toISOString()}\n`);
 console.log(
-  `Node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, ${rounds} rounds of ${timing.durationMs} ms` +
+  `Node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, ${pinning ? "server on CPU 0 and client on CPU 1" : "processes not pinned"}, ${rounds} rounds of ${timing.durationMs} ms` +
     ` after ${timing.warmupMs} ms warm-up; load average (1 min) ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after.\n`,
 );
 if (table.size > 0) console.log(table.render());

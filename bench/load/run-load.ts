@@ -80,7 +80,10 @@ function sources(): string[] {
 
 async function runOnce(setup: Setup): Promise<Outcome> {
   const serverJob: ServerJob = { impl: setup.impl, transport: setup.transport };
-  const server = new Process<ServerMessage>(`${setup.label} server`, SERVER, serverJob, ["--expose-gc"]);
+  const server = new Process<ServerMessage>(`${setup.label} server`, SERVER, serverJob, {
+    execArgv: ["--expose-gc"],
+    cpu: 0,
+  });
   let client: Process<ClientMessage> | undefined;
   try {
     const { addr, idle } = await server.next("ready");
@@ -93,7 +96,7 @@ async function runOnce(setup: Setup): Promise<Outcome> {
       sources: sources(),
       concurrency: 256,
     };
-    client = new Process<ClientMessage>("load client", CLIENT, clientJob);
+    client = new Process<ClientMessage>("load client", CLIENT, clientJob, { cpu: 1 });
     const connected = await client.next("connected", 180_000);
     client.send("burst");
     const burst = await client.next("burst", 180_000);

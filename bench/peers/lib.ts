@@ -1,6 +1,6 @@
 /** The library, used as its README shows: one node per side, `forEach` on the listener. */
 import { split } from "../../platform/node/index.js";
-import type { Peer } from "./peer.js";
+import { ACK, ACK_REQUEST, type Peer } from "./peer.js";
 
 export const libPeer: Peer = {
   async serve(transport, kind, onBytes) {
@@ -12,9 +12,15 @@ export const libPeer: Peer = {
         ? (event) => {
             if (event.type === "message") network.send(event.endpoint, event.data);
           }
-        : (event) => {
-            if (event.type === "message") onBytes(event.data.length);
-          },
+        : transport === "udp"
+          ? (event) => {
+              if (event.type !== "message") return;
+              onBytes(event.data.length);
+              if (event.data[0] === ACK_REQUEST) network.send(event.endpoint, ACK);
+            }
+          : (event) => {
+              if (event.type === "message") onBytes(event.data.length);
+            },
     );
     return { addr, close: () => handler.stop() };
   },

@@ -5,8 +5,14 @@
  */
 export type BenchTransport = "tcp" | "framed-tcp" | "udp" | "ws";
 
-/** `sink` counts what arrives; `echo` answers every message with the same bytes. */
+/**
+ * `sink` counts what arrives; `echo` answers every message with the same bytes. A udp sink also
+ * answers every message whose first byte is `ACK_REQUEST` with `ACK`: the sender's flow control.
+ */
 export type ServerKind = "sink" | "echo";
+
+export const ACK_REQUEST = 1;
+export const ACK = new Uint8Array([2]);
 
 export interface BenchServer {
   readonly addr: string;

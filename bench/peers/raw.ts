@@ -6,7 +6,7 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
-import type { BenchServer, BenchTransport, Link, Peer } from "./peer.js";
+import { ACK, ACK_REQUEST, type BenchServer, type BenchTransport, type Link, type Peer } from "./peer.js";
 import { deframer, frame } from "./varint.js";
 
 export const rawPeer: Peer = {
@@ -56,7 +56,15 @@ function connectNet(
 
 function serveUdp(echo: boolean, onBytes: (bytes: number) => void): Promise<BenchServer> {
   const socket = dgram.createSocket("udp4");
-  socket.on("message", echo ? (data, peer) => socket.send(data, peer.port, peer.address) : (d) => onBytes(d.length));
+  socket.on(
+    "message",
+    echo
+      ? (data, peer) => socket.send(data, peer.port, peer.address)
+      : (data, peer) => {
+          onBytes(data.length);
+          if (data[0] === ACK_REQUEST) socket.send(ACK, peer.port, peer.address);
+        },
+  );
   return new Promise((resolve) => {
     socket.bind(0, "127.0.0.1", () => {
       resolve({ addr: `127.0.0.1:${socket.address().port}`, close: () => socket.close() });
