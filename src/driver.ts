@@ -25,11 +25,14 @@ export class Driver<S> {
   }
 
   listenerSink(listener: LocalResource, transport: TransportName): ListenerSink {
+    // A datagram's endpoint is a value (equal by `key`): the last one is reused while the same peer sends.
+    let last: Endpoint | undefined;
     return {
       accepted: (connection) => this.accept(listener, transport, connection),
       datagram: (addr, data) => {
         if (listener.dropped || !listener.admit(data.length)) return;
-        this.queue.pushEvent({ type: "message", endpoint: new Endpoint(listener.id, addr), data }, listener);
+        if (last === undefined || last.addr !== addr) last = new Endpoint(listener.id, addr);
+        this.queue.pushEvent({ type: "message", endpoint: last, data }, listener);
       },
     };
   }

@@ -107,6 +107,10 @@ class UdpConnection implements Connection {
 }
 
 class UdpListening implements Listening {
+  /** The last destination parsed: a server mostly answers the peer it just heard from. */
+  private lastAddr = "";
+  private lastTarget: { host: string; port: number } | undefined;
+
   constructor(
     private readonly socket: dgram.Socket,
     readonly addr: string,
@@ -114,8 +118,14 @@ class UdpListening implements Listening {
   ) {}
 
   sendTo(addr: string, data: Uint8Array): SendStatus {
-    const { host, port } = parseHostPort(addr);
-    if (port === 0) throw new NetError(ErrorCode.InvalidAddress, `cannot send to port 0 ("${addr}")`);
+    let target = this.lastTarget;
+    if (target === undefined || addr !== this.lastAddr) {
+      target = parseHostPort(addr);
+      if (target.port === 0) throw new NetError(ErrorCode.InvalidAddress, `cannot send to port 0 ("${addr}")`);
+      this.lastAddr = addr;
+      this.lastTarget = target;
+    }
+    const { host, port } = target;
     const copy = takeCopy(data.length);
     copy.set(data);
     this.socket.send(copy, port, host, recycler(copy));
@@ -158,8 +168,18 @@ export const udpAdapter: Adapter<UdpConnectOptions, UdpListenOptions> = {
         socket.on("error", (socketError) => {
           if (!bound) failed(socketError);
         });
+        // The last sender's address string, reused while the same peer goes on sending.
+        let lastHost = "";
+        let lastPort = -1;
+        let lastAddr = "";
         socket.on("message", (data, peer) => {
-          if (data.length <= limits.maxMessageSize) sink.datagram(formatHostPort(peer.address, peer.port), data);
+          if (data.length > limits.maxMessageSize) return;
+          if (peer.port !== lastPort || peer.address !== lastHost) {
+            lastHost = peer.address;
+            lastPort = peer.port;
+            lastAddr = formatHostPort(lastHost, lastPort);
+          }
+          sink.datagram(lastAddr, data);
         });
         const bindAddress = group === undefined ? address : family === 6 ? "::" : "0.0.0.0";
         socket.bind({ port, address: bindAddress }, () => {
