@@ -56,13 +56,26 @@ function scenarios(): Scenario[] {
 /** Messages per turn: about 16 KiB of small messages, or eight large ones. */
 const burstFor = (size: number) => (size <= 1024 ? 256 : 8);
 
-type Sample = { rate: number; mbs: number; delivered: number } | { medianUs: number; p99Us: number };
+interface Rate {
+  rate: number;
+  mbs: number;
+  delivered: number;
+  serverCpu: number;
+  clientCpu: number;
+}
+type Sample = Rate | { medianUs: number; p99Us: number };
 
 async function measureOnce(scenario: Scenario, impl: Impl): Promise<Sample> {
   const { transport, size } = scenario;
   if (scenario.test === "latency") return latency(impl, transport, timing);
   const t = await throughput(impl, transport, size, burstFor(size), timing);
-  return { rate: t.messagesPerSecond, mbs: t.megabytesPerSecond, delivered: t.delivered };
+  return {
+    rate: t.messagesPerSecond,
+    mbs: t.megabytesPerSecond,
+    delivered: t.delivered,
+    serverCpu: t.serverCpu,
+    clientCpu: t.clientCpu,
+  };
 }
 
 async function runNode(table: Table): Promise<void> {
@@ -117,12 +130,19 @@ function addRows(table: Table, scenario: Scenario, samples: Map<Impl, Sample[]>)
     );
     return;
   }
-  const rateOf = (s: Sample) => (s as { rate: number }).rate;
-  row(`${scenario.size} B messages`, rateOf, (values, impl) => {
-    const all = of(impl) as { rate: number; mbs: number; delivered: number }[];
-    const lost = 1 - median(all.map((s) => s.delivered));
-    return formatRate(median(values), median(all.map((s) => s.mbs)), scenario.transport === "udp" ? lost : undefined);
-  });
+  row(
+    `${scenario.size} B messages`,
+    (s) => (s as Rate).rate,
+    (values, impl) => {
+      const all = of(impl) as Rate[];
+      const lost = 1 - median(all.map((s) => s.delivered));
+      return formatRate(median(values), median(all.map((s) => s.mbs)), scenario.transport === "udp" ? lost : undefined);
+    },
+  );
+  // The receiver's CPU time per message is steadier than a rate on a shared machine; lower is better.
+  // (Not the sender's: it polls its backlog while waiting, so its CPU time follows the wall clock.)
+  const cpu = (values: number[]) => `${median(values).toFixed(2)} µs`;
+  row(`${scenario.size} B, receiver CPU per message`, (s) => (s as Rate).serverCpu, cpu);
 }
 
 const started = new Date();

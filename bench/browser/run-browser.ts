@@ -45,7 +45,8 @@ const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javas
 function serve(): Promise<{ url: string; close(): void }> {
   const server = http.createServer(async (request, response) => {
     const name = request.url === "/" ? "index.html" : (request.url ?? "").replace(/^\/+/, "");
-    if (name.includes("..") || name === "favicon.ico") return void response.writeHead(404).end();
+    if (name === "favicon.ico") return void response.writeHead(204).end(); // no icon, and no console error
+    if (name.includes("..")) return void response.writeHead(404).end();
     try {
       const body = await readFile(OUT + name);
       response.writeHead(200, { "content-type": TYPES[extname(name)] ?? "application/octet-stream" }).end(body);
