@@ -156,7 +156,7 @@ const loadAfter = os.loadavg();
 console.log(`\n## message-io benchmarks, ${started.toISOString()}\n`);
 console.log(
   `Node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, ${pinning ? "server on CPU 0 and client on CPU 1" : "processes not pinned"}, ${rounds} rounds of ${timing.durationMs} ms` +
-    ` after ${timing.warmupMs} ms warm-up; load average (1 min) ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after.\n`,
+    ` after a ${timing.warmupMs} ms warm-up (round trips: ${timing.warmupMs * 4} ms); load average (1 min) ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after.\n`,
 );
 if (table.size > 0) console.log(table.render());
 if (browser !== undefined) console.log(`\n${browser}`);
