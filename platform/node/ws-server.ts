@@ -185,14 +185,23 @@ export function listenWs({ addr, options, limits, sink }: ListenRequest<WsListen
     pinger.unref();
   }
 
-  /** The sockets of our own server that have not upgraded yet, with the timer that will close them. */
-  const handshakes = new WeakMap<Duplex, NodeJS.Timeout>();
+  /**
+   * The sockets of our own server that have not upgraded yet, with what ends their deadline. Ending
+   * it also drops the close listener, which would otherwise hold the spent timer for the
+   * connection's whole life (0.4 KiB each, measured by `npm run load`).
+   */
+  const handshakes = new WeakMap<Duplex, () => void>();
   const startHandshake = (socket: Socket) => {
     if (handshakeTimeout === 0) return;
     const timer = setTimeout(() => socket.destroy(), handshakeTimeout);
     timer.unref();
-    handshakes.set(socket, timer);
-    socket.once("close", () => clearTimeout(timer));
+    const end = () => {
+      clearTimeout(timer);
+      socket.off("close", end);
+      handshakes.delete(socket);
+    };
+    handshakes.set(socket, end);
+    socket.once("close", end);
   };
 
   const onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -211,8 +220,7 @@ export function listenWs({ addr, options, limits, sink }: ListenRequest<WsListen
     const peer = peerAddress(request.socket);
     if (peer === undefined) return void socket.destroy();
     wss.handleUpgrade(request, socket, head, (ws) => {
-      clearTimeout(handshakes.get(socket));
-      handshakes.delete(socket);
+      handshakes.get(socket)?.();
       const connection = new WsServerConnection(ws, socket as Socket, peer, maxMessageSize, ended, idleTimeout);
       connections.add(connection);
       const connectionSink = sink.accepted(connection);
