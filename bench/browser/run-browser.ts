@@ -12,22 +12,13 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright";
 import { build } from "vite";
 import { type WebSocket, WebSocketServer } from "ws";
+import { chromiumLaunchOptions } from "../../test/support/chromium.js";
 import { median } from "../stats.js";
 import { burstFor, type Command, END, HIGH_WATER } from "./protocol.js";
 
 const root = new URL("../../../../", import.meta.url);
 const path = (relative: string) => fileURLToPath(new URL(relative, root));
 const OUT = path("dist/bench-web/");
-
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 async function bundle(): Promise<void> {
   await build({
@@ -113,8 +104,7 @@ export async function runBrowserBench(rounds: number, quick: boolean): Promise<s
   await bundle();
   const server = await serve();
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: CHROMIUM_ARGS,
+    ...chromiumLaunchOptions,
   });
   try {
     const page = await browser.newPage();

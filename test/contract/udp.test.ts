@@ -1,11 +1,7 @@
-/**
- * The `udp` transport on Node, over loopback only: every socket binds 127.0.0.1 or ::1, and the
- * multicast case is pinned to the loopback interface, so no datagram leaves the machine.
- */
-import dgram from "node:dgram";
 import os from "node:os";
 import { Endpoint, type EventReceiver, type NetEvent, SendStatus, split, Transport } from "message-io";
 import { afterEach, describe, expect, it } from "vitest";
+import { freeUdpPort } from "../support/ports.js";
 
 type Message = Extract<NetEvent, { type: "message" }>;
 
@@ -56,15 +52,6 @@ async function connectUdp(rx: EventReceiver<never>, network: ReturnType<typeof c
   expect(event).toMatchObject({ type: "connected", ok: true });
   expect(event.endpoint).toBe(endpoint);
   return endpoint;
-}
-
-/** A port that is free right now on 127.0.0.1 (for multicast groups, which cannot take port 0). */
-async function freePort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(resolve));
-  return port;
 }
 
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
@@ -176,7 +163,7 @@ describe("udp", () => {
   });
 
   it("delivers one multicast datagram to two listeners of the group, over loopback", async () => {
-    const port = await freePort();
+    const port = await freeUdpPort();
     const group = `239.255.${(process.pid >> 8) & 0xff}.${process.pid & 0xff}:${port}`;
     const { network, rx } = client();
     const options = { multicastInterface: "127.0.0.1" };
@@ -215,7 +202,7 @@ describe("udp", () => {
   });
 
   it("survives port unreachable: no event, and the socket stays usable", async () => {
-    const port = await freePort();
+    const port = await freeUdpPort();
     const { network, rx } = client();
     const endpoint = await connectUdp(rx, network, `127.0.0.1:${port}`);
     // Nobody listens: each datagram comes back as ICMP port unreachable (ECONNREFUSED on Linux).

@@ -1,25 +1,12 @@
-/**
- * The multicast example: three participant processes find each other through one group, pinned
- * to the loopback interface so that no datagram leaves the machine, and see one of them leave.
- */
-import dgram from "node:dgram";
 import { afterEach, expect, it } from "vitest";
+import { freeUdpPort } from "../support/ports.js";
 import { type Child, killChildren, startExample } from "./children.js";
 
 afterEach(killChildren);
 
-/** A UDP port free right now on 127.0.0.1 (a group cannot take port 0: every member must agree on one). */
-async function freePort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(resolve));
-  return port;
-}
-
 it("participants discover each other over the group, and see one leave", async () => {
   // A group of its own per run, so parallel runs on this machine do not hear each other.
-  const group = `239.255.${(process.pid >> 8) & 0xff}.${process.pid & 0xff}:${await freePort()}`;
+  const group = `239.255.${(process.pid >> 8) & 0xff}.${process.pid & 0xff}:${await freeUdpPort()}`;
   const names = ["Ada", "Brian", "Cleo"];
   const participants: Child[] = [];
   for (const name of names) {
