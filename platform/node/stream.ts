@@ -15,6 +15,7 @@ import type {
 } from "../../src/index.js";
 import { ErrorCode, formatHostPort, NetError, parseHostPort, SendStatus } from "../../src/index.js";
 import { checkTimeout, type DeadlineOptions, Deadlines } from "./deadlines.js";
+import { peerAddress } from "./peer-address.js";
 
 /** One connection's decoder. */
 export interface StreamDecoder {
@@ -136,13 +137,6 @@ class StreamConnection implements Connection {
 function applySocketOptions(socket: net.Socket, options: { noDelay?: boolean; keepAlive?: number | false }): void {
   socket.setNoDelay(options.noDelay ?? true);
   if (typeof options.keepAlive === "number") socket.setKeepAlive(true, options.keepAlive);
-}
-
-function peerAddress(socket: net.Socket): string | undefined {
-  const { remoteAddress, remotePort } = socket;
-  return remoteAddress === undefined || remotePort === undefined
-    ? undefined
-    : formatHostPort(remoteAddress, remotePort);
 }
 
 function clientTls(option: TcpConnectOptions["tls"], host: string): tls.ConnectionOptions | undefined {

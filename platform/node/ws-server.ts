@@ -11,6 +11,7 @@ import type { Connection, ConnectionSink, Listening, ListenRequest, WsListenOpti
 import { ErrorCode, formatHostPort, NetError, parseHostPort, SendStatus } from "../../src/index.js";
 import { closeCodeError, wsPlatformError } from "../../src/ws-client.js";
 import { checkTimeout, Deadlines } from "./deadlines.js";
+import { peerAddress } from "./peer-address.js";
 import { unrefClosing } from "./ws-unref.js";
 
 /** `ws` reads `maxPayload` as a 32-bit integer where 0 means unbounded. */
@@ -287,13 +288,6 @@ export function listenWs({ addr, options, limits, sink }: ListenRequest<WsListen
 
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-}
-
-function peerAddress(socket: Socket): string | undefined {
-  const { remoteAddress, remotePort } = socket;
-  return remoteAddress === undefined || remotePort === undefined
-    ? undefined
-    : formatHostPort(remoteAddress, remotePort);
 }
 
 function serverAddress(server: http.Server): string {
