@@ -77,6 +77,11 @@ export interface ConnectionSink {
   data(bytes: Uint8Array): void;
   /** The connection ended by itself. Before `ready`, the connect failed (an `error` is then expected). */
   closed(error?: NetError): void;
+  /**
+   * Bytes arrived on the connection's reliable side channel (see `Connection.sendControl`). Set by
+   * the core only for nodes that use the second layer; an adapter calls it when present.
+   */
+  control?(bytes: Uint8Array): void;
 }
 
 /** The adapter's side of one connection. */
@@ -97,6 +102,13 @@ export interface Connection {
    */
   pauseReading?(): void;
   resumeReading?(): void;
+  /**
+   * Optional: a reliable, ordered side channel for the library's own control messages (the hello,
+   * pings, the reason of a close), for transports whose data path may lose or reorder messages
+   * (`webrtc` has its signalling socket). Its bytes arrive at the peer's `ConnectionSink.control`.
+   * Without it, control messages travel on the data path, tagged.
+   */
+  sendControl?(data: Uint8Array): void;
 }
 
 /** The core's side of one listener. */
@@ -109,6 +121,11 @@ export interface ListenerSink {
   accepted(connection: Connection): ConnectionSink | undefined;
   /** A packet-based, connectionless listener (udp) received `data` from `addr`. */
   datagram(addr: string, data: Uint8Array): void;
+  /**
+   * A listener that links several nodes (`Transport.Cluster`) received a group message published
+   * by another node (see `Listening.publish`): the core hands it to this node's members of `group`.
+   */
+  published?(group: string, data: Uint8Array): void;
 }
 
 /** The adapter's side of one listener. */
@@ -121,6 +138,12 @@ export interface Listening {
   readonly maxMessageSize?: number;
   /** Stops listening. Connections it accepted stay open: they are resources of their own. */
   close(): void;
+  /**
+   * Optional, for listeners that link several nodes (`Transport.Cluster`): sends a group message
+   * to every other node, each of which receives it through its `ListenerSink.published`, in order
+   * with what this node `send`s to each of them.
+   */
+  publish?(group: string, data: Uint8Array): void;
 }
 
 export interface ConnectRequest<O> {

@@ -32,7 +32,7 @@ export class Driver<S> {
       datagram: (addr, data) => {
         if (listener.dropped || !listener.admit(data.length)) return;
         if (last === undefined || last.addr !== addr) last = new Endpoint(listener.id, addr);
-        this.queue.pushEvent({ type: "message", endpoint: last, data }, listener);
+        this.queue.pushEvent({ type: "message", endpoint: last, data, message: data }, listener);
       },
     };
   }
@@ -107,7 +107,10 @@ class ConnectionDriver<S> implements ConnectionSink {
       this.ready(); // bytes prove the connection is up, even if the adapter did not say so
     }
     if (resource.dropped || !resource.admit(bytes.length, this.lossy)) return;
-    this.driver.emit({ type: "message", endpoint: resource.endpoint as Endpoint, data: bytes }, resource);
+    this.driver.emit(
+      { type: "message", endpoint: resource.endpoint as Endpoint, data: bytes, message: bytes },
+      resource,
+    );
   }
 
   closed(error?: NetError): void {

@@ -28,9 +28,20 @@ export const ErrorCode = {
   TooManyConnections: "TOO_MANY_CONNECTIONS",
   /** The peer closed the connection abnormally, or the platform gave no code. */
   ConnectionLost: "CONNECTION_LOST",
+  /** A peer sent a payload the node's codec could not decode. */
+  DecodeError: "DECODE_ERROR",
+  /** A handshake was refused (`identity.accept`), by either side; the message holds the reason. */
+  Rejected: "REJECTED",
+  /** A newer connection of the same peer id replaced this one on the accepting listener. */
+  Replaced: "REPLACED",
+  /** A server (Redis, for `Transport.Cluster`) refused the credentials. */
+  AuthFailed: "AUTH_FAILED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** A known `ErrorCode`, or a platform's own (`ECONNREFUSED`, ...): editors complete the known ones. */
+export type NetErrorCode = ErrorCode | (string & {});
 
 /**
  * The one error type of the library: a `code` to branch on (`ErrorCode`, or the platform's own
@@ -38,9 +49,9 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
  */
 export class NetError extends Error {
   /** A stable, machine-readable code: one of `ErrorCode` or the platform's own (`ECONNREFUSED`, ...). */
-  readonly code: string;
+  readonly code: NetErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: NetErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "NetError";
     this.code = code;

@@ -31,7 +31,7 @@ export interface ServerTlsOptions {
   [option: string]: unknown;
 }
 
-export interface TcpConnectOptions extends CommonOptions {
+export interface TcpConnectOptions extends CommonOptions, ReconnectOption {
   /** The local address to bind before connecting, `"ip"` or `"ip:port"`. */
   sourceAddress?: string;
   /** TCP keep-alive: the idle time in ms before the first probe, or `false` (default) for none. */
@@ -99,7 +99,7 @@ export interface UdpListenOptions extends CommonListenOptions {
   multicastLoopback?: boolean;
 }
 
-export interface WsConnectOptions extends CommonOptions {
+export interface WsConnectOptions extends CommonOptions, ReconnectOption {
   /** Sub-protocols to offer. */
   protocols?: string | string[];
   /** Extra handshake headers (Node only: browsers do not allow them). */
@@ -130,11 +130,75 @@ export interface WsListenOptions extends CommonListenOptions {
   idleTimeout?: number;
 }
 
+/**
+ * `connect` on a connection-oriented transport: a connection that comes back by itself after a
+ * drop (LAYERS.md section 4). `true` takes every default.
+ */
+export interface ReconnectOptions {
+  /** The delay before the first retry, in ms. Default 500. */
+  initialDelay?: number;
+  /** The longest delay between attempts, in ms. Default 10 000. */
+  maxDelay?: number;
+  /** Each delay is the previous one times this. Default 2. */
+  factor?: number;
+  /** Each delay is randomised by this fraction (0.5: between 50 % and 150 %). Default 0.5. */
+  jitter?: number;
+  /** Attempts of one outage (the first connect included). Default `Infinity`. */
+  maxAttempts?: number;
+}
+
+/** The option every connection-oriented `connect` takes. */
+export interface ReconnectOption {
+  reconnect?: boolean | ReconnectOptions;
+}
+
+export interface WebRtcConnectOptions extends CommonOptions, ReconnectOption {
+  /** `true`: reliable and ordered. Default `false` (unordered). */
+  ordered?: boolean;
+  /** How often a lost message is resent. Default 0 (never) unless `ordered` alone is given. */
+  maxRetransmits?: number;
+  /** STUN/TURN servers. Default none: then no third party is ever contacted. */
+  iceServers?: { urls: string | string[]; username?: string; credential?: string }[];
+  /** Fails the connect with `ETIMEDOUT` when the data channel is not open within this many ms. */
+  timeout?: number;
+  /** Extra signalling handshake headers (Node only). */
+  headers?: Record<string, string>;
+  tls?: ClientTlsOptions;
+}
+
+export interface WebRtcListenOptions extends CommonListenOptions {
+  /** Only signalling upgrades on this path are accepted (default: any path). */
+  path?: string;
+  tls?: ServerTlsOptions;
+  /** An existing `http`/`https` server to attach the signalling to (then `addr` is still the ICE address). */
+  server?: object;
+  /** Allowed `Origin` header values of the signalling socket. Default: any. */
+  origins?: string[];
+  /** From the signalling upgrade until the data channel is open, in ms. Default 10 000. */
+  handshakeTimeout?: number;
+  iceServers?: { urls: string | string[]; username?: string; credential?: string }[];
+}
+
+export interface ClusterListenOptions extends CommonListenOptions {
+  /** The cluster's name: nodes of other clusters on the same Redis never meet. Default `"message-io"`. */
+  cluster?: string;
+  /** This node's id in the cluster, 1-255 bytes of UTF-8. Default `identity.id`, else a random id. */
+  nodeId?: string;
+  /** A node not heard from for this many ms leaves with `ETIMEDOUT`. Default 5 000. */
+  presenceTimeout?: number;
+  /** How long the first registration may take, in ms. Default 5 000. */
+  connectTimeout?: number;
+  /** For `rediss://`. */
+  tls?: ClientTlsOptions;
+}
+
 export interface ConnectOptionsMap {
   tcp: TcpConnectOptions;
   "framed-tcp": TcpConnectOptions;
   udp: UdpConnectOptions;
   ws: WsConnectOptions;
+  webrtc: WebRtcConnectOptions;
+  cluster: never;
 }
 
 export interface ListenOptionsMap {
@@ -142,6 +206,8 @@ export interface ListenOptionsMap {
   "framed-tcp": TcpListenOptions;
   udp: UdpListenOptions;
   ws: WsListenOptions;
+  webrtc: WebRtcListenOptions;
+  cluster: ClusterListenOptions;
 }
 
 /** The connect options of transport `T` (a custom transport gets the common ones, plus anything). */

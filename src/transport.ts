@@ -6,6 +6,10 @@ export const Transport = {
   FramedTcp: "framed-tcp",
   Udp: "udp",
   Ws: "ws",
+  /** Unreliable, unordered datagrams over a WebRTC data channel, signalled over a WebSocket (LAYERS.md section 7). */
+  WebRtc: "webrtc",
+  /** Server processes that meet through Redis (LAYERS.md section 6). Node only; listen only. */
+  Cluster: "cluster",
 } as const;
 
 export type BuiltinTransport = (typeof Transport)[keyof typeof Transport];
@@ -39,6 +43,8 @@ const builtinInfo: Record<BuiltinTransport, TransportInfo> = {
   "framed-tcp": { connectionOriented: true, packetBased: true, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE },
   udp: { connectionOriented: false, packetBased: true, maxMessageSize: UDP_MAX_IPV4 },
   ws: { connectionOriented: true, packetBased: true, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE },
+  webrtc: { connectionOriented: true, packetBased: true, maxMessageSize: 16 * 1024 },
+  cluster: { connectionOriented: true, packetBased: true, maxMessageSize: MiB },
 };
 
 const customInfo = new Map<string, TransportInfo>();

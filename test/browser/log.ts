@@ -159,6 +159,10 @@ export class ScenarioLog<S = never> {
       case "disconnected":
         if (event.error !== undefined) this.errorCode(`disconnected(${role})`, event.error);
         return line.disconnected(role, event.error !== undefined);
+      case "reconnecting":
+        return `reconnecting(${role}) attempt ${event.attempt}`;
+      case "reconnected":
+        return `reconnected(${role})`;
     }
   }
 }
