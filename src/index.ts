@@ -23,7 +23,7 @@ export type { TimerId } from "./event-queue.js";
 export { type NetEvent, type NodeEvent, SendStatus } from "./events.js";
 export { encodeVarint, FrameDecoder, MAX_PREFIX_BYTES, varintSize, writeVarint } from "./framing.js";
 export type { EventReceiver, NodeListener } from "./listener.js";
-export type { NetworkController } from "./network.js";
+export type { NetworkController, SendData } from "./network.js";
 export type { NodeHandler, SignalSender, SplitOptions } from "./node.js";
 export type * from "./options.js";
 export { isLocal, type ResourceId, transportOf } from "./resource-id.js";

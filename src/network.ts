@@ -28,8 +28,12 @@ export interface NetworkController {
   connect<T extends TransportName>(transport: T, remote: string, options?: ConnectOptionsOf<T>): Endpoint;
   /** Like `connect`, resolving when ready and rejecting with a `NetError` when it fails. */
   connectAsync<T extends TransportName>(transport: T, remote: string, options?: ConnectOptionsOf<T>): Promise<Endpoint>;
-  /** Sends a message (a string goes as its UTF-8 bytes). Never throws for network reasons. */
-  send(endpoint: Endpoint, data: Uint8Array | string): SendStatus;
+  /**
+   * Sends a message: a `Uint8Array`, any `ArrayBufferView` (its exact bytes: a `Float32Array` of 3
+   * is 12 bytes), an `ArrayBuffer`, or a string (its UTF-8 bytes). Never throws for network
+   * reasons; anything else throws `INVALID_ARGUMENT`.
+   */
+  send(endpoint: Endpoint, data: SendData): SendStatus;
   /** Closes a connection or listener without any event; `false` if unknown. */
   remove(id: ResourceId): boolean;
   /** `false` while pending, `true` when ready (listeners always), `undefined` when unknown. */
@@ -78,10 +82,10 @@ export class Network<S> implements NetworkController {
     });
   }
 
-  send(endpoint: Endpoint, data: Uint8Array | string): SendStatus {
+  send(endpoint: Endpoint, data: SendData): SendStatus {
+    const bytes = toBytes(data);
     const resource = this.driver.resources.get(endpoint.id);
     if (resource === undefined) return SendStatus.ResourceNotFound;
-    const bytes = typeof data === "string" ? utf8.encode(data) : data;
     if (resource instanceof LocalResource) {
       const listening = resource.handle;
       if (listening?.sendTo === undefined) return SendStatus.ResourceNotFound;
@@ -150,6 +154,26 @@ export class Network<S> implements NetworkController {
     if (adapter === undefined) throw unsupported(transport, "use");
     return adapter;
   }
+}
+
+/** What `send` takes without a codec. */
+export type SendData = Uint8Array | ArrayBufferView | ArrayBuffer | string;
+
+/**
+ * The bytes of what the caller passed to `send`, never a copy. A typed array other than
+ * `Uint8Array` is viewed as its bytes (not converted element by element, which truncated a
+ * `Float32Array`'s values silently).
+ */
+export function toBytes(data: SendData): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (typeof data === "string") return utf8.encode(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  const what = data === null ? "null" : Array.isArray(data) ? "an array" : `a ${typeof data}`;
+  throw new NetError(
+    ErrorCode.InvalidArgument,
+    `send takes a Uint8Array, an ArrayBufferView, an ArrayBuffer or a string, not ${what}`,
+  );
 }
 
 function resolveLimits(info: TransportInfo, options: CommonOptions): ResourceLimits {
