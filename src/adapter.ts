@@ -31,7 +31,7 @@
  * custom transport, and `docs/adapters.md` walks through writing one.
  */
 import type { NetError } from "./errors.js";
-import type { SendStatus } from "./events.js";
+import type { Peer, SendStatus } from "./events.js";
 import type { TransportInfo, TransportName } from "./transport.js";
 
 /** The limits the core resolved for one resource, from the user's options and the transport's defaults. */
@@ -71,8 +71,11 @@ export interface CommonListenOptions extends CommonOptions {
 
 /** The core's side of one connection: the adapter calls these as the socket reports. */
 export interface ConnectionSink {
-  /** The connection is established (only for connections the core asked for with `connect`). */
-  ready(): void;
+  /**
+   * The connection is established (only for connections the core asked for with `connect`).
+   * `peer` is given by the second layer's handshake (`identity`), never by a byte adapter.
+   */
+  ready(peer?: Peer<unknown>): void;
   /** Bytes arrived: one message on packet-based transports, a chunk of the stream otherwise. */
   data(bytes: Uint8Array): void;
   /** The connection ended by itself. Before `ready`, the connect failed (an `error` is then expected). */
@@ -109,6 +112,10 @@ export interface Connection {
    * Without it, control messages travel on the data path, tagged.
    */
   sendControl?(data: Uint8Array): void;
+  /** Set by the second layer's pings (`identity.ping`): the smoothed round trip in ms. */
+  readonly rtt?: number;
+  /** Set by the second layer: when the last ping or pong arrived (ms since the epoch), for `stats`. */
+  readonly lastPingAt?: number;
 }
 
 /** The core's side of one listener. */
@@ -118,7 +125,7 @@ export interface ListenerSink {
    * or `undefined` when the core refused it (`maxConnections`, node stopped): the core has then
    * already called `connection.close()`.
    */
-  accepted(connection: Connection): ConnectionSink | undefined;
+  accepted(connection: Connection, peer?: Peer<unknown>): ConnectionSink | undefined;
   /** A packet-based, connectionless listener (udp) received `data` from `addr`. */
   datagram(addr: string, data: Uint8Array): void;
   /**

@@ -2,6 +2,7 @@ import type { Connection, ConnectionSink, ListenerSink } from "./adapter.js";
 import { Endpoint } from "./endpoint.js";
 import { ErrorCode, NetError } from "./errors.js";
 import type { EventQueue } from "./event-queue.js";
+import type { Peer } from "./events.js";
 import type { ResourceId } from "./resource-id.js";
 import { newResourceId, transportOf } from "./resource-id.js";
 import { type LocalResource, RemoteResource, type Resource } from "./resources.js";
@@ -28,7 +29,7 @@ export class Driver<S> {
     // A datagram's endpoint is a value (equal by `key`): the last one is reused while the same peer sends.
     let last: Endpoint | undefined;
     return {
-      accepted: (connection) => this.accept(listener, transport, connection),
+      accepted: (connection, peer) => this.accept(listener, transport, connection, peer),
       datagram: (addr, data) => {
         if (listener.dropped || !listener.admit(data.length)) return;
         if (last === undefined || last.addr !== addr) last = new Endpoint(listener.id, addr);
@@ -62,7 +63,7 @@ export class Driver<S> {
     closeQuietly(resource.handle);
   }
 
-  private accept(listener: LocalResource, transport: TransportName, connection: Connection) {
+  private accept(listener: LocalResource, transport: TransportName, connection: Connection, peer?: Peer<unknown>) {
     if (listener.dropped || listener.connections >= listener.maxConnections) {
       closeQuietly(connection);
       return undefined;
@@ -72,7 +73,13 @@ export class Driver<S> {
     resource.endpoint = new Endpoint(resource.id, connection.addr);
     listener.connections += 1;
     this.resources.set(resource.id, resource);
-    this.queue.pushEvent({ type: "accepted", endpoint: resource.endpoint, listener: listener.id }, resource);
+    const endpoint = resource.endpoint;
+    this.queue.pushEvent(
+      peer === undefined
+        ? { type: "accepted", endpoint, listener: listener.id }
+        : { type: "accepted", endpoint, listener: listener.id, peer: peer as Peer<any> },
+      resource,
+    );
     return this.connectionSink(resource);
   }
 }
@@ -88,13 +95,18 @@ class ConnectionDriver<S> implements ConnectionSink {
     this.lossy = !transportInfo(transportOf(resource.id)).connectionOriented;
   }
 
-  ready(): void {
+  ready(peer?: Peer<unknown>): void {
     const resource = this.resource;
     if (resource.dropped || resource.state !== "pending") return;
-    if (this.tooEarly(() => this.ready())) return;
+    if (this.tooEarly(() => this.ready(peer))) return;
     const endpoint = resource.endpoint as Endpoint;
     resource.state = "ready";
-    this.driver.emit({ type: "connected", endpoint, ok: true }, resource);
+    this.driver.emit(
+      peer === undefined
+        ? { type: "connected", endpoint, ok: true }
+        : { type: "connected", endpoint, ok: true, peer: peer as Peer<any> },
+      resource,
+    );
     resource.waiter?.resolve(endpoint);
     resource.waiter = undefined;
   }

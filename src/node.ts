@@ -3,6 +3,8 @@ import { type Clock, systemClock, type Yield, yieldWithTimeout } from "./clock.j
 import { Driver } from "./driver.js";
 import { ErrorCode, NetError } from "./errors.js";
 import { EventQueue, type TimerId } from "./event-queue.js";
+import type { Codec } from "./layer/codec.js";
+import type { IdentityOptions } from "./layer/identity/options.js";
 import { Listener, type NodeListener } from "./listener.js";
 import { Network, type NetworkController } from "./network.js";
 import { transportIndex } from "./resource-id.js";
@@ -29,9 +31,13 @@ export interface NodeHandler<S> {
   isRunning(): boolean;
 }
 
-export interface SplitOptions {
+export interface SplitOptions<M = Uint8Array> {
   /** Custom transports, registered under their `transport` name (a built-in name is replaced). */
   adapters?: readonly Adapter<any, any>[];
+  /** Messages as values: `send` encodes, `message` events carry the decoded `message` (LAYERS.md 1). */
+  codec?: Codec<M>;
+  /** This node's id, hello and handshake (LAYERS.md 2), on packet-based, connection-oriented transports. */
+  identity?: IdentityOptions<M>;
   /** The clock for timers; tests pass a manual one. */
   clock?: Clock;
 }
