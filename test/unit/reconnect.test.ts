@@ -13,6 +13,7 @@ import {
   type NodeEvent,
   type Peer,
   type ReconnectOptions,
+  type ResourceId,
   SendStatus,
   split,
 } from "message-io";
@@ -98,7 +99,7 @@ class Setup {
   readonly clientEvents: EventReceiver<string> = this.client.listener.enqueue();
   readonly server = split<string>({ adapters: [this.memory] });
   readonly serverEvents: EventReceiver<string> = this.server.listener.enqueue();
-  private listenerId: string | undefined;
+  private listenerId: ResourceId | undefined;
 
   async listen(): Promise<void> {
     this.listenerId = (await this.server.handler.network.listen(MEM, SERVER)).id;
