@@ -252,6 +252,28 @@ describe("after a link", () => {
     expect(await setup.advance(100)).toEqual(["reconnected"]);
   });
 
+  it("a server gone for a minute: the defaults' delays (0.5 s doubling to 10 s), then reconnected at the next attempt", async () => {
+    setup = new Setup();
+    await setup.listen();
+    setup.connect({ jitter: 0 });
+    expect(await setup.events()).toEqual(["connected"]);
+    await setup.serverGone();
+    const lines = await setup.events();
+    // One second at a time for a minute: the attempts fall due on the way, and are refused.
+    for (let second = 0; second < 60; second++) lines.push(...(await setup.advance(1000)));
+    expect(lines).toEqual([
+      "reconnecting 1 in 500",
+      ...[1000, 2000, 4000, 8000, 10_000, 10_000, 10_000, 10_000, 10_000].map(
+        (delay, i) => `reconnecting ${i + 2} in ${delay} ECONNREFUSED`,
+      ),
+    ]);
+    // Attempts at 0.5, 1.5, 3.5, 7.5, 15.5, 25.5, 35.5, 45.5 and 55.5 s; the tenth is at 65.5 s.
+    expect(await setup.advance(0)).toEqual([]);
+    await setup.listen();
+    expect(await setup.advance(5499)).toEqual([]);
+    expect(await setup.advance(1)).toEqual(["reconnected"]);
+  });
+
   it("the endpoint keeps its object and id, and messages flow both ways on every link", async () => {
     setup = new Setup();
     await setup.listen();
