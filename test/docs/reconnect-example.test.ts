@@ -3,12 +3,12 @@
  * at the built package (the global setup builds dist/), run in a child Node process, which must
  * print the whole story and exit by itself.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { expect, it } from "vitest";
+import { runToExit } from "../support/run-to-exit.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -28,18 +28,7 @@ it("the README's reconnect example runs: echo, reconnecting while away, the held
   const dir = mkdtempSync(join(tmpdir(), "reconnect-example-"));
   const script = join(dir, "reconnect-example.mjs");
   writeFileSync(script, code);
-  const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on("data", (chunk) => {
-    output += chunk;
-  });
-  const exit = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  const exitCode = await exit;
-  clearTimeout(timer);
+  const { output, code: exitCode } = await runToExit(script, 20_000);
   rmSync(dir, { recursive: true, force: true });
   expect(output.trim().split("\n")).toEqual([
     "echo: hello",

@@ -4,7 +4,6 @@
  * accepts TCP and then says nothing, `remove` during a wait, and what happens to the messages sent
  * meanwhile. Delays are tens of ms (the minute-long outage is the unit test's, on a manual clock).
  */
-import { spawn } from "node:child_process";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import {
@@ -18,6 +17,7 @@ import {
 } from "message-io";
 import { describe, expect, it } from "vitest";
 import { isAccepted, isMessage, type Recorder, recordedNode } from "../support/recorder.js";
+import { runToExit } from "../support/run-to-exit.js";
 import { dialAddress, echoNode, guardEveryTest } from "./support.js";
 
 type Reconnecting = Extract<NetEvent, { type: "reconnecting" }>;
@@ -308,13 +308,19 @@ class CutProxy {
 describe("framed-tcp: a link cut in the middle of a message", () => {
   const big = "x".repeat(512 * 1024);
 
-  it("the client never sees half of the server's message; whole messages flow on the next link", async () => {
+  /** An echo server, and a reconnecting client linked to it through a `CutProxy`. */
+  async function linkedThroughProxy() {
     const server = echoNode();
     const { addr } = await server.network.listen(Transport.FramedTcp, "127.0.0.1:0");
     const proxy = await CutProxy.start(addr);
     const client = recordedNode();
     const endpoint = client.network.connect(Transport.FramedTcp, proxy.addr, { reconnect: FAST });
     await client.waitFor(isConnected);
+    return { server, proxy, client, endpoint };
+  }
+
+  it("the client never sees half of the server's message; whole messages flow on the next link", async () => {
+    const { server, proxy, client, endpoint } = await linkedThroughProxy();
     const serverSide = (await server.waitFor(isAccepted)).endpoint;
     proxy.cutDown = 100_000;
     server.network.send(serverSide, big);
@@ -332,12 +338,7 @@ describe("framed-tcp: a link cut in the middle of a message", () => {
   });
 
   it("the server never sees half of the client's message, and the client does not send it again", async () => {
-    const server = echoNode();
-    const { addr } = await server.network.listen(Transport.FramedTcp, "127.0.0.1:0");
-    const proxy = await CutProxy.start(addr);
-    const client = recordedNode();
-    const endpoint = client.network.connect(Transport.FramedTcp, proxy.addr, { reconnect: FAST });
-    await client.waitFor(isConnected);
+    const { server, proxy, client, endpoint } = await linkedThroughProxy();
     proxy.cutUp = 100_000;
     expect(client.network.send(endpoint, big)).toBe(SendStatus.Sent);
     await client.waitFor(isReconnected);
@@ -349,20 +350,10 @@ describe("framed-tcp: a link cut in the middle of a message", () => {
 });
 
 it("stop() during a wait leaves no timer: the process exits by itself", async () => {
-  const script = fileURLToPath(new URL("../fixtures/reconnect-stop-child.mjs", import.meta.url));
-  const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on("data", (chunk) => {
-    output += chunk;
-  });
-  const exit = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  // Bounded: a timer left armed would keep the child alive for an hour; kill it then, and fail.
-  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  const code = await exit;
-  clearTimeout(timer);
+  // A timer left armed would keep the child alive for an hour: it is killed after 15 s, and this fails.
+  const { output, code } = await runToExit(
+    fileURLToPath(new URL("../fixtures/reconnect-stop-child.mjs", import.meta.url)),
+  );
   expect(output).toMatch(/^waiting \d+ ms for attempt 2\nstopped\n$/);
   expect(code).toBe(0);
 });

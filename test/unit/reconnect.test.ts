@@ -116,6 +116,15 @@ class Setup {
     await turns();
   }
 
+  /** A fresh setup with the server listening and the client linked to it. */
+  static async linked(reconnect: ReconnectOptions = PLAIN): Promise<{ setup: Setup; endpoint: Endpoint }> {
+    const fresh = new Setup();
+    await fresh.listen();
+    const endpoint = fresh.connect(reconnect);
+    expect(await fresh.events()).toEqual(["connected"]);
+    return { setup: fresh, endpoint };
+  }
+
   connect(reconnect: ReconnectOptions | true = PLAIN, options: Record<string, unknown> = {}): Endpoint {
     return this.client.handler.network.connect(MEM, SERVER, { reconnect, ...options });
   }
@@ -231,10 +240,8 @@ describe("before the first link", () => {
 
 describe("after a link", () => {
   it("a drop gives reconnecting attempt 1 after initialDelay, a link back gives reconnected; numbering restarts after every link", async () => {
-    setup = new Setup();
-    await setup.listen();
-    const endpoint = setup.connect();
-    expect(await setup.events()).toEqual(["connected"]);
+    let endpoint: Endpoint;
+    ({ setup, endpoint } = await Setup.linked());
 
     // A clean close by the server: a drop like any other, without an error.
     await setup.serverGone();
@@ -253,10 +260,7 @@ describe("after a link", () => {
   });
 
   it("a server gone for a minute: the defaults' delays (0.5 s doubling to 10 s), then reconnected at the next attempt", async () => {
-    setup = new Setup();
-    await setup.listen();
-    setup.connect({ jitter: 0 });
-    expect(await setup.events()).toEqual(["connected"]);
+    ({ setup } = await Setup.linked({ jitter: 0 }));
     await setup.serverGone();
     const lines = await setup.events();
     // Each attempt when it falls due, for a minute: all refused.
@@ -280,11 +284,9 @@ describe("after a link", () => {
   });
 
   it("the endpoint keeps its object and id, and messages flow both ways on every link", async () => {
-    setup = new Setup();
-    await setup.listen();
+    let endpoint: Endpoint;
+    ({ setup, endpoint } = await Setup.linked());
     const network = setup.client.handler.network;
-    const endpoint = setup.connect();
-    await setup.events();
     expect(network.send(endpoint, "one")).toBe(SendStatus.Sent);
     expect(await setup.serverMessages()).toEqual(["message one"]);
     await setup.serverGone();
@@ -301,10 +303,8 @@ describe("after a link", () => {
   });
 
   it("gives up after maxAttempts of one outage with disconnected, the endpoint's last event", async () => {
-    setup = new Setup();
-    await setup.listen();
-    const endpoint = setup.connect({ ...PLAIN, maxAttempts: 2 });
-    await setup.events();
+    let endpoint: Endpoint;
+    ({ setup, endpoint } = await Setup.linked({ ...PLAIN, maxAttempts: 2 }));
     await setup.serverGone();
     expect(await setup.events()).toEqual(["reconnecting 1 in 100"]);
     expect(await setup.advance(100)).toEqual(["reconnecting 2 in 200 ECONNREFUSED"]);
@@ -316,10 +316,7 @@ describe("after a link", () => {
   });
 
   it("REPLACED ends it with disconnected REPLACED, and a REJECTED handshake on a later attempt ends it too", async () => {
-    setup = new Setup();
-    await setup.listen();
-    setup.connect();
-    await setup.events();
+    ({ setup } = await Setup.linked());
     setup.verdict.control.end(ErrorCode.Replaced);
     expect(await setup.events()).toEqual(["disconnected REPLACED"]);
     expect(setup.clock.pending).toBe(0);
@@ -333,10 +330,7 @@ describe("after a link", () => {
   });
 
   it("other codes reported below (a timed-out handshake, a protocol error) are retried", async () => {
-    setup = new Setup();
-    await setup.listen();
-    setup.connect();
-    await setup.events();
+    ({ setup } = await Setup.linked());
     setup.verdict.control.end(ErrorCode.Timeout);
     expect(await setup.events()).toEqual(["reconnecting 1 in 100 ETIMEDOUT"]);
     setup.verdict.control.rejectNext = ErrorCode.ProtocolError;
