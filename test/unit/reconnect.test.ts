@@ -487,6 +487,31 @@ describe("options", () => {
     expect(new Set(firstDelays).size).toBeGreaterThan(10);
   });
 
+  it("every attempt gets the user's connect options (its own timeout) and the same address", async () => {
+    setup = new Setup();
+    const seen: { remote: string; timeout: unknown }[] = [];
+    const recording: Adapter = {
+      ...setup.memory,
+      transport: "recording",
+      connect(request) {
+        seen.push({ remote: request.remote, timeout: (request.options as { timeout?: unknown }).timeout });
+        return setup.memory.connect!(request);
+      },
+    };
+    const client = split<string>({ adapters: [recording], clock: setup.clock });
+    try {
+      client.handler.network.connect("recording", SERVER, { reconnect: PLAIN, timeout: 250 } as never);
+      await turns();
+      setup.clock.advance(100);
+      await turns();
+      setup.clock.advance(200);
+      await turns();
+      expect(seen).toEqual(Array.from({ length: 3 }, () => ({ remote: SERVER, timeout: 250 })));
+    } finally {
+      client.handler.stop();
+    }
+  });
+
   it("rejects bad options with INVALID_ARGUMENT at connect", () => {
     setup = new Setup();
     const network = setup.client.handler.network;
