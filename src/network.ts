@@ -39,9 +39,12 @@ export interface NetworkController {
   send(endpoint: Endpoint, data: SendData): SendStatus;
   /** Closes a connection or listener without any event; `false` if unknown. */
   remove(id: ResourceId): boolean;
-  /** `false` while pending, `true` when ready (listeners always), `undefined` when unknown. */
+  /**
+   * `false` while pending, `true` when ready (listeners always), `undefined` when unknown. A
+   * connection with `reconnect` is ready exactly while a link is up (its sends are queued meanwhile).
+   */
   isReady(id: ResourceId): boolean | undefined;
-  /** Bytes accepted by `send` and not yet handed to the operating system. */
+  /** Bytes accepted by `send` and not yet handed to the operating system (with `reconnect`, held ones included). */
   pendingBytes(endpoint: Endpoint): number;
 }
 
