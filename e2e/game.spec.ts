@@ -125,11 +125,20 @@ test("the page shows a lost server and reconnects by itself when it is back", as
 
   await running().stop();
   server = undefined;
-  await expect(page.locator("#status")).toHaveAttribute("data-state", "disconnected");
-  await expect(page.locator("#conn")).toHaveText("disconnected");
-  await expect(page.locator("#retry")).toHaveText(/^reconnecting in \d+ s$/);
+  // The library's `reconnect` events, in the status bar: "reconnecting (attempt n, next in t s)".
+  await expect(page.locator("#status")).toHaveAttribute("data-state", "reconnecting");
+  await expect(page.locator("#conn")).toHaveText("reconnecting");
+  await expect(page.locator("#retry")).toHaveText(/^\(attempt \d+, next in \d+ s\)$/);
+  await expect(page.locator("#conn").locator("..")).toHaveText(/^reconnecting \(attempt \d+, next in \d+ s\)$/);
   await expect(page.locator("#online")).toHaveText("–");
   await screenshot(page, testInfo, "server-lost");
+
+  // Input while the server is away: pressed and released again and again, then one key held.
+  for (let i = 0; i < 5; i++) {
+    await page.keyboard.down("ArrowRight");
+    await page.keyboard.up("ArrowRight");
+  }
+  await page.keyboard.down("ArrowUp");
 
   server = await GameServerProcess.start(port);
   // The backoff is at most 8 s (+20 % jitter) between attempts.
@@ -138,6 +147,13 @@ test("the page shows a lost server and reconnects by itself when it is back", as
   await expect.poll(async () => (await players(page)).map((p) => p.name)).toEqual(["carol"]);
   await expect(page.locator("#rtt")).toHaveText(/^\d+ ms$/);
   await screenshot(page, testInfo, "reconnected");
+
+  // What was pressed while away is not replayed as a burst: the new server got the key still held
+  // when it came back, then its release; nothing else.
+  await page.keyboard.up("ArrowUp");
+  await page.close();
+  await expect.poll(() => running().log).toMatch(/left: carol \(#\d+\) after \d+ inputs/);
+  expect(/left: carol \(#\d+\) after (\d+) inputs/.exec(running().log)?.[1]).toBe("2");
 });
 
 test("the server serves the built page with content types, and no file outside it", async ({ request }) => {

@@ -85,6 +85,14 @@ export interface ConnectionSink {
    * the core only for nodes that use the second layer; an adapter calls it when present.
    */
   control?(bytes: Uint8Array): void;
+  /**
+   * For the `reconnect` decorator (src/layer/reconnect), never a byte adapter: an attempt failed or
+   * the link dropped, and attempt number `attempt` starts in `delay` ms. A sink that wraps the
+   * driver's must pass these two on.
+   */
+  reconnecting?(attempt: number, delay: number, error?: NetError): void;
+  /** For the `reconnect` decorator: a link is back after a drop (`ready` reported the first one). */
+  reconnected?(peer?: Peer<unknown>): void;
 }
 
 /** The adapter's side of one connection. */

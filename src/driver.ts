@@ -145,6 +145,31 @@ class ConnectionDriver<S> implements ConnectionSink {
     }
   }
 
+  reconnecting(attempt: number, delay: number, error?: NetError): void {
+    const resource = this.resource;
+    if (resource.dropped || resource.state === "closed") return;
+    if (this.tooEarly(() => this.reconnecting(attempt, delay, error))) return;
+    const endpoint = resource.endpoint as Endpoint;
+    this.driver.emit(
+      error === undefined
+        ? { type: "reconnecting", endpoint, attempt, delay }
+        : { type: "reconnecting", endpoint, attempt, delay, error },
+      resource,
+    );
+  }
+
+  reconnected(peer?: Peer<unknown>): void {
+    const resource = this.resource;
+    if (resource.dropped || resource.state !== "ready") return;
+    const endpoint = resource.endpoint as Endpoint;
+    this.driver.emit(
+      peer === undefined
+        ? { type: "reconnected", endpoint }
+        : { type: "reconnected", endpoint, peer: peer as Peer<any> },
+      resource,
+    );
+  }
+
   /** Adapters must not call a sink inside `connect()` (contract rule 3): defer such a call until it returned. */
   private tooEarly(retry: () => void): boolean {
     if (this.resource.endpoint !== undefined) return false;

@@ -1,9 +1,12 @@
 import type { Adapter, CommonListenOptions, CommonOptions, Connection, ResourceLimits } from "./adapter.js";
+import { type Clock, systemClock } from "./clock.js";
 import type { Driver } from "./driver.js";
 import { Endpoint } from "./endpoint.js";
 import { ErrorCode, NetError } from "./errors.js";
 import { SendStatus } from "./events.js";
-import type { ConnectOptionsOf, ListenOptionsOf } from "./options.js";
+import { reconnectSettings } from "./layer/reconnect/backoff.js";
+import { ReconnectingConnection } from "./layer/reconnect/connection.js";
+import type { ConnectOptionsOf, ListenOptionsOf, ReconnectOption } from "./options.js";
 import { newResourceId, type ResourceId } from "./resource-id.js";
 import { LocalResource, RemoteResource } from "./resources.js";
 import {
@@ -36,9 +39,12 @@ export interface NetworkController {
   send(endpoint: Endpoint, data: SendData): SendStatus;
   /** Closes a connection or listener without any event; `false` if unknown. */
   remove(id: ResourceId): boolean;
-  /** `false` while pending, `true` when ready (listeners always), `undefined` when unknown. */
+  /**
+   * `false` while pending, `true` when ready (listeners always), `undefined` when unknown. A
+   * connection with `reconnect` is ready exactly while a link is up (its sends are queued meanwhile).
+   */
   isReady(id: ResourceId): boolean | undefined;
-  /** Bytes accepted by `send` and not yet handed to the operating system. */
+  /** Bytes accepted by `send` and not yet handed to the operating system (with `reconnect`, held ones included). */
   pendingBytes(endpoint: Endpoint): number;
 }
 
@@ -48,6 +54,8 @@ export class Network<S> implements NetworkController {
     private readonly adapters: ReadonlyMap<string, Adapter>,
     private readonly driver: Driver<S>,
     private readonly isStopped: () => boolean,
+    /** The node's clock: `reconnect`'s backoff timers run on it. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async listen(transport: TransportName, addr: string, options: CommonListenOptions = {}) {
@@ -94,7 +102,10 @@ export class Network<S> implements NetworkController {
       }
       return listening.sendTo(endpoint.addr, bytes);
     }
-    if (resource.state !== "ready") return SendStatus.ResourceNotAvailable;
+    // A connection with `reconnect` holds sends until its first link, so it takes them while pending.
+    if (resource.state !== "ready" && !(resource.handle instanceof ReconnectingConnection)) {
+      return SendStatus.ResourceNotAvailable;
+    }
     const connection = resource.handle as Connection;
     if (bytes.length > Math.min(connection.maxMessageSize ?? Infinity, resource.limits.maxMessageSize)) {
       return SendStatus.MaxPacketSizeExceeded;
@@ -116,7 +127,9 @@ export class Network<S> implements NetworkController {
   isReady(id: ResourceId): boolean | undefined {
     const resource = this.driver.resources.get(id);
     if (resource === undefined) return undefined;
-    return resource instanceof LocalResource || resource.state === "ready";
+    if (resource instanceof LocalResource) return true;
+    // With `reconnect`: ready while a link is up; `send` queues meanwhile.
+    return resource.handle instanceof ReconnectingConnection ? resource.handle.isLinked : resource.state === "ready";
   }
 
   pendingBytes(endpoint: Endpoint): number {
@@ -130,11 +143,21 @@ export class Network<S> implements NetworkController {
     if (adapter.connect === undefined) throw unsupported(transport, "connect");
     checkAddress(remote);
     const limits = resolveLimits(adapter.info, options);
+    const reconnect = reconnectSettings((options as ReconnectOption).reconnect);
+    if (reconnect !== undefined && !adapter.info.connectionOriented) {
+      throw new NetError(
+        ErrorCode.InvalidArgument,
+        `reconnect needs a connection-oriented transport, not "${transport}"`,
+      );
+    }
     const resource = new RemoteResource(newResourceId(transport, false), limits, undefined);
     const sink = this.driver.connectionSink(resource);
     let handle: Connection;
     try {
-      handle = adapter.connect({ remote, options, limits, sink });
+      handle =
+        reconnect === undefined
+          ? adapter.connect({ remote, options, limits, sink })
+          : new ReconnectingConnection(adapter, { remote, options, limits }, sink, reconnect, this.clock);
     } catch (error) {
       resource.dropped = true; // silences any sink call the adapter made before throwing
       throw NetError.from(error, ErrorCode.InvalidArgument);

@@ -62,7 +62,7 @@ export function createSplit(platform: Platform) {
     const queue = new EventQueue<S>(clock);
     const driver = new Driver<S>(queue);
     let running = true;
-    const network = new Network<S>(adapters, driver, () => !running);
+    const network = new Network<S>(adapters, driver, () => !running, clock);
     const stop = () => {
       if (!running) return;
       running = false;

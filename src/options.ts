@@ -145,6 +145,8 @@ export interface ReconnectOptions {
   jitter?: number;
   /** Attempts of one outage (the first connect included). Default `Infinity`. */
   maxAttempts?: number;
+  /** Where the jitter's uniform numbers in [0, 1) come from. Default `Math.random`; tests pass their own. */
+  random?: () => number;
 }
 
 /** The option every connection-oriented `connect` takes. */

@@ -33,6 +33,8 @@ export interface GameServer {
 interface Session {
   playerId?: number;
   name?: string;
+  /** Input messages received on this connection: the log shows them when the player leaves. */
+  inputs: number;
 }
 
 /** A slow client whose queue holds more than this gets no state until it catches up: states replace each other. */
@@ -84,7 +86,7 @@ export async function startGameServer(options: GameServerOptions): Promise<GameS
   const leave = (session: Session) => {
     if (session.playerId === undefined) return;
     removePlayer(world, session.playerId);
-    log(`left: ${session.name} (#${session.playerId}), ${world.players.size} online`);
+    log(`left: ${session.name} (#${session.playerId}) after ${session.inputs} inputs, ${world.players.size} online`);
     session.playerId = undefined;
     broadcast({ type: "roster", players: roster(world) });
   };
@@ -92,7 +94,7 @@ export async function startGameServer(options: GameServerOptions): Promise<GameS
   const done = listener.forEach((event) => {
     switch (event.type) {
       case "accepted":
-        sessions.set(event.endpoint, {});
+        sessions.set(event.endpoint, { inputs: 0 });
         break;
       case "message": {
         const session = sessions.get(event.endpoint);
@@ -115,6 +117,7 @@ export async function startGameServer(options: GameServerOptions): Promise<GameS
             break;
           }
           case "input":
+            session.inputs += 1;
             if (session.playerId !== undefined) setInput(world, session.playerId, message.keys);
             break;
           case "ping":

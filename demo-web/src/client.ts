@@ -1,9 +1,17 @@
 /**
  * The page's side of the game, on the library as any user would write it: one node, a `ws`
- * connection to the server, timer signals for pings and for reconnecting with backoff, and a game
- * loop that drains the node's events once per frame (`poll`).
+ * connection to the server that comes back by itself (`reconnect`), timer signals for pings, and a
+ * game loop that drains the node's events once per frame (`poll`).
  */
-import { type Endpoint, type EventReceiver, type NodeEvent, type NodeHandler, split, Transport } from "message-io";
+import {
+  type Endpoint,
+  type EventReceiver,
+  type NodeEvent,
+  type NodeHandler,
+  type ReconnectOptions,
+  split,
+  Transport,
+} from "message-io";
 import {
   type ClientMessage,
   decodeServer,
@@ -12,13 +20,14 @@ import {
   type ServerMessage,
   type WorldState,
 } from "../../demo-node/game/protocol.js";
-import { backoffDelay } from "./backoff.js";
 import { SnapshotBuffer } from "./interpolation.js";
 
 export type ConnectionState = "connecting" | "connected" | "disconnected" | "reconnecting";
 
-type Signal = { type: "reconnect" } | { type: "ping"; connection: number };
+type Signal = { type: "ping"; connection: number };
 
+/** 0.5 s, 1 s, 2 s, 4 s, then 8 s at most between attempts, each ±20 % so that players spread out. */
+const RECONNECT: ReconnectOptions = { initialDelay: 500, factor: 2, maxDelay: 8000, jitter: 0.2 };
 const PING_EVERY_MS = 1000;
 /** Events handled per frame at most: a tab back from the background catches up over a few frames. */
 const FRAME_BUDGET = 2000;
@@ -34,25 +43,30 @@ export class GameClient {
   readonly snapshots = new SnapshotBuffer();
   /** Round-trip time of the last ping, in ms. */
   rtt: number | undefined;
-  /** When the next reconnection attempt starts (`performance.now()` time), while disconnected. */
+  /** When the next reconnection attempt starts (`performance.now()` time), while reconnecting. */
   retryAt: number | undefined;
+  /** The number of that attempt (1 for the first after the link dropped). */
   attempt = 0;
 
   private readonly handler: NodeHandler<Signal>;
   private readonly events: EventReceiver<Signal>;
   private endpoint: Endpoint | undefined;
-  /** Counts connections, so that a ping timer of an earlier connection is ignored. */
+  /** Counts links, so that a ping timer of an earlier link is ignored. */
   private connection = 0;
   private keys = 0;
 
   constructor(
-    private readonly url: string,
+    url: string,
     readonly name: string,
   ) {
     const { handler, listener } = split<Signal>();
     this.handler = handler;
     this.events = listener.enqueue();
-    this.connect();
+    try {
+      this.endpoint = handler.network.connect(Transport.Ws, url, { reconnect: RECONNECT });
+    } catch {
+      this.state = "disconnected"; // a bad URL: nothing to hope for
+    }
   }
 
   /** Handles the events that arrived since the last frame. */
@@ -64,7 +78,10 @@ export class GameClient {
     }
   }
 
-  /** The held direction keys; sent at once when they change. */
+  /**
+   * The held direction keys; sent at once when they change. Only while connected: what was pressed
+   * while the server was away is not queued for a burst on return; the keys held then are sent.
+   */
   setKeys(keys: number): void {
     if (keys === this.keys) return;
     this.keys = keys;
@@ -74,18 +91,17 @@ export class GameClient {
   private handle(event: NodeEvent<Signal>): void {
     switch (event.type) {
       case "connected":
+      case "reconnected":
         if (event.endpoint !== this.endpoint) return;
-        if (!event.ok) {
-          this.lost();
-          return;
-        }
-        this.state = "connected";
-        this.attempt = 0;
-        this.retryAt = undefined;
-        this.connection++;
-        this.send({ type: "hello", name: this.name });
-        if (this.keys !== 0) this.send({ type: "input", keys: this.keys });
-        this.handler.signals.send({ type: "ping", connection: this.connection });
+        if (event.type === "connected" && !event.ok) this.gone();
+        else this.linked();
+        return;
+      case "reconnecting":
+        if (event.endpoint !== this.endpoint) return;
+        if (this.state === "connected") this.forget();
+        this.state = "reconnecting";
+        this.attempt = event.attempt;
+        this.retryAt = performance.now() + event.delay;
         return;
       case "message": {
         const message = decodeServer(event.data);
@@ -93,13 +109,12 @@ export class GameClient {
         return;
       }
       case "disconnected":
-        if (event.endpoint === this.endpoint) this.lost();
+        if (event.endpoint === this.endpoint) this.gone();
         return;
       case "accepted":
         return;
       case "signal":
-        if (event.signal.type === "reconnect") this.connect();
-        else if (event.signal.connection === this.connection && this.state === "connected") {
+        if (event.signal.connection === this.connection && this.state === "connected") {
           this.send({ type: "ping", time: performance.now() });
           this.handler.signals.sendWithTimer(event.signal, PING_EVERY_MS);
         }
@@ -129,30 +144,33 @@ export class GameClient {
     }
   }
 
-  private connect(): void {
-    this.state = this.attempt === 0 && this.connection === 0 ? "connecting" : "reconnecting";
+  /** A link is up (the first, or one back): join the game again with the keys held now. */
+  private linked(): void {
+    this.state = "connected";
+    this.attempt = 0;
     this.retryAt = undefined;
-    try {
-      this.endpoint = this.handler.network.connect(Transport.Ws, this.url);
-    } catch {
-      this.lost(); // a bad URL: nothing to hope for but a retry later
-    }
+    this.connection++;
+    this.send({ type: "hello", name: this.name });
+    if (this.keys !== 0) this.send({ type: "input", keys: this.keys });
+    this.handler.signals.send({ type: "ping", connection: this.connection });
   }
 
-  /** The connection failed or ended: forget the world and try again after a backoff delay. */
-  private lost(): void {
-    if (this.endpoint !== undefined) this.handler.network.remove(this.endpoint.id);
-    this.endpoint = undefined;
-    this.state = "disconnected";
+  /** The link dropped: forget the world until it is back. */
+  private forget(): void {
     this.selfId = undefined;
     this.latest = undefined;
     this.rtt = undefined;
     this.roster.clear();
     this.snapshots.reset(this.tickRate);
     this.connection++;
-    const delay = backoffDelay(this.attempt++);
-    this.retryAt = performance.now() + delay;
-    this.handler.signals.sendWithTimer({ type: "reconnect" }, delay);
+  }
+
+  /** The library gave up (it does not, unless the server refuses us for good). */
+  private gone(): void {
+    this.forget();
+    this.endpoint = undefined;
+    this.state = "disconnected";
+    this.retryAt = undefined;
   }
 
   private send(message: ClientMessage): void {

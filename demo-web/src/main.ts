@@ -33,12 +33,12 @@ function banner(now: number): string | undefined {
       return client.latest === undefined ? "Joining…" : undefined;
     case "connecting":
       return "Connecting…";
-    case "reconnecting":
-      return "Reconnecting…";
-    case "disconnected": {
+    case "reconnecting": {
       const seconds = Math.max(0, Math.ceil(((client.retryAt ?? now) - now) / 1000));
-      return `Server unreachable — reconnecting in ${seconds} s`;
+      return `Server unreachable — reconnecting (attempt ${client.attempt}, next in ${seconds} s)`;
     }
+    case "disconnected":
+      return "Disconnected";
   }
 }
 

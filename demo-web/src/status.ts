@@ -12,12 +12,11 @@ export class StatusBar {
 
   update(client: GameClient, now: number): void {
     const retryIn = client.retryAt === undefined ? undefined : Math.max(0, Math.ceil((client.retryAt - now) / 1000));
+    // Reads "reconnecting (attempt n, next in t s)" beside the state.
     const detail =
-      client.state === "disconnected" && retryIn !== undefined
-        ? `reconnecting in ${retryIn} s`
-        : client.state === "reconnecting"
-          ? `attempt ${client.attempt}`
-          : "";
+      client.state === "reconnecting" && retryIn !== undefined
+        ? `(attempt ${client.attempt}, next in ${retryIn} s)`
+        : "";
     const rtt = client.rtt === undefined ? "–" : `${Math.round(client.rtt)} ms`;
     const online = client.state === "connected" ? String(client.roster.size) : "–";
     const key = [client.state, detail, rtt, online].join("|");

@@ -3,9 +3,9 @@
  * depends on the platform, by design: the browser has only the `ws` client.
  */
 import { line } from "./log.js";
-import { payloads, type ScenarioName, type ScenarioPlatform } from "./scenarios.js";
+import { payloads, RECONNECT, type ScenarioName, type ScenarioPlatform } from "./scenarios.js";
 
-const { call, connected, disconnected, message, signal } = line;
+const { call, connected, disconnected, message, reconnecting, reconnected, signal } = line;
 
 const expected: Record<ScenarioName, (platform: ScenarioPlatform["name"]) => string[]> = {
   connect: () => [
@@ -104,6 +104,52 @@ const expected: Record<ScenarioName, (platform: ScenarioPlatform["name"]) => str
     connected("dead", false, true),
     call("connectAsync(dead) rejects with a NetError", true),
     call("connectAsync(dead) rejects with the error of its connected", true),
+  ],
+
+  "reconnect-server-back": () => [
+    connected("control", true, false),
+    connected("flaky", true, false),
+    call("send(flaky-down)", "sent"),
+    // The server's clean close: a drop without an error.
+    reconnecting("flaky", 1, RECONNECT.initialDelay, false),
+    call("isReady while away", false),
+    call("send while away", "queued"),
+    reconnecting("flaky", 2, 250, true),
+    reconnecting("flaky", 3, 1000, true),
+    call("send(flaky-up)", "sent"),
+    message("control", payloads.flakyUp),
+    reconnected("flaky"),
+    call("reconnected carries the endpoint connect returned", true),
+    call("isReady once back", true),
+    message("flaky", payloads.held),
+  ],
+
+  "reconnect-before-first-link": () => [
+    connected("control", true, false),
+    connected("flaky", true, false),
+    call("send(flaky-down)", "sent"),
+    disconnected("flaky", false),
+    call("send before the first link", "queued"),
+    reconnecting("flaky", 2, RECONNECT.initialDelay, true),
+    reconnecting("flaky", 3, 250, true),
+    reconnecting("flaky", 4, 1000, true),
+    call("send(flaky-up)", "sent"),
+    message("control", payloads.flakyUp),
+    connected("flaky", true, false),
+    message("flaky", payloads.held),
+  ],
+
+  "reconnect-silent-peer": () => [
+    reconnecting("silent", 2, RECONNECT.initialDelay, true),
+    reconnecting("silent", 3, 250, true),
+    connected("silent", false, true),
+  ],
+
+  "reconnect-remove-during-wait": () => [
+    reconnecting("dead", 2, RECONNECT.initialDelay, true),
+    call("remove", true),
+    call("isReady after remove", undefined),
+    signal("waited"),
   ],
 
   "unsupported-transports": (platform) => {

@@ -22,6 +22,14 @@ export interface ScenarioAddresses {
   readonly guarded: string;
   /** A loopback port nothing listens on. */
   readonly dead: string;
+  /**
+   * Echoes; goes away when a connection to it sends `"flaky-down"` (its listener and connections
+   * are removed: their clients see a clean close), and comes back on the same address when a
+   * `control` connection sends `"flaky-up"` (echoed once it listens again). See server.ts.
+   */
+  readonly flaky: string;
+  /** Accepts TCP and never says a word: a WebSocket handshake there never completes. */
+  readonly silent: string;
 }
 
 export const STRICT_MAX_MESSAGE_SIZE = 1024;
@@ -47,6 +55,9 @@ export const line = {
     return `message(${role}) ${bytes.length}B fnv=${fnv1a(bytes)}`;
   },
   disconnected: (role: string, error: boolean) => `disconnected(${role}) error=${error}`,
+  reconnecting: (role: string, attempt: number, delay: number, error: boolean) =>
+    `reconnecting(${role}) attempt=${attempt} delay=${delay} error=${error}`,
+  reconnected: (role: string) => `reconnected(${role})`,
   accepted: (role: string) => `accepted(${role})`,
   signal: (name: string) => `signal(${name})`,
   call: (call: string, result: unknown) => `${call} -> ${String(result)}`,
@@ -160,16 +171,17 @@ export class ScenarioLog<S = never> {
         if (event.error !== undefined) this.errorCode(`disconnected(${role})`, event.error);
         return line.disconnected(role, event.error !== undefined);
       case "reconnecting":
-        return `reconnecting(${role}) attempt ${event.attempt}`;
+        if (event.error !== undefined) this.errorCode(`reconnecting(${role}) attempt=${event.attempt}`, event.error);
+        return line.reconnecting(role, event.attempt, event.delay, event.error !== undefined);
       case "reconnected":
-        return `reconnected(${role})`;
+        return line.reconnected(role);
     }
   }
 }
 
 /** Event predicates for {@link ScenarioLog.waitFor}, by the server role an endpoint points at. */
 type NetEventOf<T extends string> = Extract<Exclude<NodeEvent<unknown>, { type: "signal" }>, { type: T }>;
-export function isEvent<T extends "connected" | "message" | "disconnected">(
+export function isEvent<T extends "connected" | "message" | "disconnected" | "reconnecting" | "reconnected">(
   type: T,
   role: string,
   log: ScenarioLog<any>,

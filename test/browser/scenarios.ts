@@ -60,7 +60,16 @@ export const payloads = {
   afterRemove: "after remove",
   polled: ["frame 1", "frame 2", "frame 3"],
   removeCommand: "echo-then-remove",
+  flakyDown: "flaky-down",
+  flakyUp: "flaky-up",
+  held: "sent while away",
 };
+
+/**
+ * `reconnect` in the scenarios: no jitter, so delays are in the log; 50 ms, then 250, then 1 s,
+ * which leaves a scenario a whole second to bring the flaky server back before attempt 3.
+ */
+export const RECONNECT = { initialDelay: 50, factor: 5, maxDelay: 1000, jitter: 0 } as const;
 
 /** The most frames the polling scenario runs (with a 15 s deadline as well). */
 const MAX_FRAMES = 900;
@@ -253,6 +262,62 @@ export const scenarios = {
         ),
       );
     }
+  },
+
+  /**
+   * The flaky server goes away with the link (a clean close) and comes back before attempt 3:
+   * reconnecting from attempt 1, what was sent meanwhile held and delivered after `reconnected`.
+   */
+  async "reconnect-server-back"({ handler, log, at }) {
+    const control = await handler.network.connectAsync(Transport.Ws, at.control);
+    await log.waitFor(isEvent("connected", "control", log));
+    const flaky = handler.network.connect(Transport.Ws, at.flaky, { reconnect: RECONNECT });
+    await log.waitFor(isEvent("connected", "flaky", log));
+    log.note("send(flaky-down)", handler.network.send(flaky, payloads.flakyDown));
+    await log.waitFor(isEvent("reconnecting", "flaky", log));
+    log.note("isReady while away", handler.network.isReady(flaky.id));
+    log.note("send while away", handler.network.send(flaky, payloads.held));
+    await log.waitFor(isEvent("reconnecting", "flaky", log), 3);
+    log.note("send(flaky-up)", handler.network.send(control, payloads.flakyUp));
+    await log.waitFor(isEvent("message", "control", log));
+    const back = await log.waitFor(isEvent("reconnected", "flaky", log));
+    log.note("reconnected carries the endpoint connect returned", back.endpoint === flaky);
+    log.note("isReady once back", handler.network.isReady(flaky.id));
+    await log.waitFor(isEvent("message", "flaky", log));
+  },
+
+  /** Refused before the first link: reconnecting 2, 3 and 4, then connected when it listens again. */
+  async "reconnect-before-first-link"({ handler, log, at }) {
+    const control = await handler.network.connectAsync(Transport.Ws, at.control);
+    await log.waitFor(isEvent("connected", "control", log));
+    const first = await handler.network.connectAsync(Transport.Ws, at.flaky);
+    await log.waitFor(isEvent("connected", "flaky", log));
+    log.note("send(flaky-down)", handler.network.send(first, payloads.flakyDown));
+    await log.waitFor(isEvent("disconnected", "flaky", log));
+    const flaky = handler.network.connect(Transport.Ws, at.flaky, { reconnect: RECONNECT });
+    log.note("send before the first link", handler.network.send(flaky, payloads.held));
+    await log.waitFor(isEvent("reconnecting", "flaky", log), 3);
+    log.note("send(flaky-up)", handler.network.send(control, payloads.flakyUp));
+    await log.waitFor(isEvent("message", "control", log));
+    await log.waitFor(isEvent("connected", "flaky", log), 2);
+    await log.waitFor(isEvent("message", "flaky", log));
+  },
+
+  /** A server that accepts TCP and never answers: each attempt's `timeout` fires, until maxAttempts. */
+  async "reconnect-silent-peer"({ handler, log, at }) {
+    handler.network.connect(Transport.Ws, at.silent, { timeout: 100, reconnect: { ...RECONNECT, maxAttempts: 3 } });
+    await log.waitFor(isEvent("connected", "silent", log));
+  },
+
+  /** `remove` during a wait: true, and nothing of it follows, not even the attempt it waited for. */
+  async "reconnect-remove-during-wait"({ handler, log, at }) {
+    const endpoint = handler.network.connect(Transport.Ws, at.dead, { reconnect: RECONNECT });
+    await log.waitFor(isEvent("reconnecting", "dead", log));
+    log.note("remove", handler.network.remove(endpoint.id));
+    log.note("isReady after remove", handler.network.isReady(endpoint.id));
+    // Six times the delay it was waiting for.
+    handler.signals.sendWithTimer("waited", 300);
+    await log.waitFor(isSignal("waited"));
   },
 } satisfies Record<string, Scenario>;
 
