@@ -3,9 +3,11 @@ import type { Driver } from "./driver.js";
 import { Endpoint } from "./endpoint.js";
 import { ErrorCode, NetError } from "./errors.js";
 import { SendStatus } from "./events.js";
+import type { Codec } from "./layer/codec.js";
 import type { ConnectOptionsOf, ListenOptionsOf } from "./options.js";
 import { newResourceId, type ResourceId } from "./resource-id.js";
 import { LocalResource, RemoteResource } from "./resources.js";
+import { type ConnectionStats, Counters, type NodeStats } from "./stats.js";
 import {
   DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_MAX_QUEUED_BYTES,
@@ -16,8 +18,14 @@ import {
 
 const utf8 = new TextEncoder();
 
-/** `handler.network`: connect, listen, send and remove, for every transport alike. */
-export interface NetworkController {
+/**
+ * What `send` takes: the codec's message type `M`, or, for a node without a codec (whose `M` is
+ * `Uint8Array`), any `SendData`.
+ */
+export type Sendable<M> = [M] extends [Uint8Array] ? ([Uint8Array] extends [M] ? SendData : M) : M;
+
+/** `handler.network`: connect, listen, send and remove, for every transport alike. `M`: see `NodeHandler`. */
+export interface NetworkController<M = Uint8Array> {
   /** Starts listening; resolves with the listener's id and its real bound address (port 0 picks one). */
   listen<T extends TransportName>(
     transport: T,
@@ -29,31 +37,46 @@ export interface NetworkController {
   /** Like `connect`, resolving when ready and rejecting with a `NetError` when it fails. */
   connectAsync<T extends TransportName>(transport: T, remote: string, options?: ConnectOptionsOf<T>): Promise<Endpoint>;
   /**
-   * Sends a message: a `Uint8Array`, any `ArrayBufferView` (its exact bytes: a `Float32Array` of 3
-   * is 12 bytes), an `ArrayBuffer`, or a string (its UTF-8 bytes). Never throws for network
-   * reasons; anything else throws `INVALID_ARGUMENT`.
+   * Sends one message. With a codec: a message `M`, encoded once (a codec that throws makes `send`
+   * throw `INVALID_ARGUMENT` with its error as `cause`, and nothing is sent). Without: a
+   * `Uint8Array`, any `ArrayBufferView` (its exact bytes: a `Float32Array` of 3 is 12 bytes), an
+   * `ArrayBuffer`, or a string (its UTF-8 bytes); anything else throws `INVALID_ARGUMENT`. Never
+   * throws for network reasons.
    */
-  send(endpoint: Endpoint, data: SendData): SendStatus;
+  send(endpoint: Endpoint, message: Sendable<M>): SendStatus;
   /** Closes a connection or listener without any event; `false` if unknown. */
   remove(id: ResourceId): boolean;
   /** `false` while pending, `true` when ready (listeners always), `undefined` when unknown. */
   isReady(id: ResourceId): boolean | undefined;
   /** Bytes accepted by `send` and not yet handed to the operating system. */
   pendingBytes(endpoint: Endpoint): number;
+  /**
+   * A live connection's statistics: its user messages and their payload bytes each way, when it
+   * opened and last heard from its peer, and `rtt` with `identity.ping`. `undefined` for an
+   * endpoint that is not a live connection (unknown, pending, removed, or a udp listener's peer).
+   */
+  stats(endpoint: Endpoint): ConnectionStats | undefined;
+  /** The node's totals since it was created, its live connections now, and the messages it dropped. */
+  stats(): NodeStats;
 }
 
 /** @internal The controller behind `handler.network`. */
-export class Network<S> implements NetworkController {
+export class Network<S> implements NetworkController<any> {
+  private readonly codec: Codec<unknown> | undefined;
+
   constructor(
     private readonly adapters: ReadonlyMap<string, Adapter>,
     private readonly driver: Driver<S>,
     private readonly isStopped: () => boolean,
-  ) {}
+  ) {
+    this.codec = driver.codec;
+  }
 
   async listen(transport: TransportName, addr: string, options: CommonListenOptions = {}) {
     this.ensureRunning();
     const adapter = this.adapterFor(transport);
     if (adapter.listen === undefined) throw unsupported(transport, "listen");
+    this.checkCodecFits(transport, adapter);
     checkAddress(addr);
     const limits = resolveLimits(adapter.info, options);
     const maxConnections = checkLimit(options.maxConnections, "maxConnections", Number.POSITIVE_INFINITY);
@@ -82,8 +105,17 @@ export class Network<S> implements NetworkController {
     });
   }
 
-  send(endpoint: Endpoint, data: SendData): SendStatus {
-    const bytes = toBytes(data);
+  send(endpoint: Endpoint, message: unknown): SendStatus {
+    const codec = this.codec;
+    return this.sendEncoded(endpoint, codec === undefined ? toBytes(message as SendData) : encode(codec, message));
+  }
+
+  /**
+   * @internal Sends bytes that are already the message: encoded by the codec, or the user's bytes.
+   * For whatever sends one message to many endpoints (groups): encode once, then this per endpoint.
+   * Counts the message when the connection takes it.
+   */
+  sendEncoded(endpoint: Endpoint, bytes: Uint8Array): SendStatus {
     const resource = this.driver.resources.get(endpoint.id);
     if (resource === undefined) return SendStatus.ResourceNotFound;
     if (resource instanceof LocalResource) {
@@ -92,7 +124,12 @@ export class Network<S> implements NetworkController {
       if (bytes.length > Math.min(listening.maxMessageSize ?? Infinity, resource.limits.maxMessageSize)) {
         return SendStatus.MaxPacketSizeExceeded;
       }
-      return listening.sendTo(endpoint.addr, bytes);
+      const status = listening.sendTo(endpoint.addr, bytes);
+      if (status === SendStatus.Sent) {
+        resource.messagesSent += 1;
+        resource.bytesSent += bytes.length;
+      }
+      return status;
     }
     if (resource.state !== "ready") return SendStatus.ResourceNotAvailable;
     const connection = resource.handle as Connection;
@@ -103,7 +140,27 @@ export class Network<S> implements NetworkController {
     // within maxMessageSize can be sent; the backlog stays below maxPendingBytes plus one message.
     const pending = connection.pendingBytes();
     if (pending > 0 && pending + bytes.length > resource.limits.maxPendingBytes) return SendStatus.BufferFull;
-    return connection.send(bytes);
+    const status = connection.send(bytes);
+    if (status === SendStatus.Sent) {
+      resource.messagesSent += 1;
+      resource.bytesSent += bytes.length;
+    }
+    return status;
+  }
+
+  stats(endpoint: Endpoint): ConnectionStats | undefined;
+  stats(): NodeStats;
+  stats(endpoint?: Endpoint): ConnectionStats | NodeStats | undefined {
+    if (endpoint !== undefined) return this.connectionStats(endpoint);
+    const totals = new Counters();
+    totals.add(this.driver.retired);
+    let connections = 0;
+    for (const resource of this.driver.resources.values()) {
+      totals.add(resource);
+      if (resource instanceof RemoteResource && resource.state === "ready") connections += 1;
+    }
+    const { messagesSent, messagesReceived, bytesSent, bytesReceived } = totals;
+    return { messagesSent, messagesReceived, bytesSent, bytesReceived, connections, dropped: this.driver.dropped };
   }
 
   remove(id: ResourceId): boolean {
@@ -124,10 +181,21 @@ export class Network<S> implements NetworkController {
     return resource instanceof RemoteResource && resource.handle !== undefined ? resource.handle.pendingBytes() : 0;
   }
 
+  private connectionStats(endpoint: Endpoint): ConnectionStats | undefined {
+    const resource = this.driver.resources.get(endpoint.id);
+    if (!(resource instanceof RemoteResource) || resource.state !== "ready") return undefined;
+    const handle = resource.handle as Connection;
+    const { messagesSent, messagesReceived, bytesSent, bytesReceived, openedAt } = resource;
+    const lastReceivedAt = Math.max(resource.lastReceivedAt, handle.lastPingAt ?? 0);
+    const stats = { messagesSent, messagesReceived, bytesSent, bytesReceived, openedAt, lastReceivedAt };
+    return handle.rtt === undefined ? stats : { ...stats, rtt: handle.rtt };
+  }
+
   private open(transport: TransportName, remote: string, options: CommonOptions): RemoteResource {
     this.ensureRunning();
     const adapter = this.adapterFor(transport);
     if (adapter.connect === undefined) throw unsupported(transport, "connect");
+    this.checkCodecFits(transport, adapter);
     checkAddress(remote);
     const limits = resolveLimits(adapter.info, options);
     const resource = new RemoteResource(newResourceId(transport, false), limits, undefined);
@@ -145,6 +213,15 @@ export class Network<S> implements NetworkController {
     return resource;
   }
 
+  /** A codec needs message boundaries: a byte stream (`tcp`) has none. */
+  private checkCodecFits(transport: TransportName, adapter: Adapter): void {
+    if (this.codec === undefined || adapter.info.packetBased) return;
+    throw new NetError(
+      ErrorCode.InvalidArgument,
+      `the ${this.codec.name} codec needs message boundaries, and "${transport}" is a byte stream: use a packet-based transport (framed-tcp, ws)`,
+    );
+  }
+
   private ensureRunning(): void {
     if (this.isStopped()) throw stopped();
   }
@@ -154,6 +231,21 @@ export class Network<S> implements NetworkController {
     if (adapter === undefined) throw unsupported(transport, "use");
     return adapter;
   }
+}
+
+/** Encodes for `send`: a codec that throws is the caller's bug, `INVALID_ARGUMENT` with its error as `cause`. */
+function encode(codec: Codec<unknown>, message: unknown): Uint8Array {
+  let bytes: unknown;
+  try {
+    bytes = codec.encode(message);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new NetError(ErrorCode.InvalidArgument, `the ${codec.name} codec cannot encode this message: ${reason}`, {
+      cause: error,
+    });
+  }
+  if (bytes instanceof Uint8Array) return bytes;
+  throw new NetError(ErrorCode.InvalidArgument, `the ${codec.name} codec's encode must return a Uint8Array`);
 }
 
 /** What `send` takes without a codec. */

@@ -12,7 +12,7 @@ import {
   type NetError as NetErrorType,
   type NodeHandler,
   type NodeListener,
-  type SplitOptions,
+  type Split,
   Transport,
 } from "message-io";
 import {
@@ -24,8 +24,6 @@ import {
   type ScenarioResult,
   STRICT_MAX_MESSAGE_SIZE,
 } from "./log.js";
-
-type Split = <S = never>(options?: SplitOptions) => { handler: NodeHandler<S>; listener: NodeListener<S> };
 
 export interface ScenarioPlatform {
   readonly name: "node" | "browser";
