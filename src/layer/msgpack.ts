@@ -41,6 +41,15 @@ export function msgpack<M>(): Codec<M> {
   return {
     name: "msgpack",
     encode: (message) => packr.pack(message),
-    decode: (data) => packr.unpack(data) as M,
+    decode: (data) => packr.unpack(plain(data)) as M,
   };
+}
+
+/**
+ * `data` as a plain `Uint8Array`. Bins decode as views of the input, so from a Node `Buffer` they
+ * would be `Buffer`s (whose `toJSON` differs): a message decodes to the same values in Node and in
+ * the browser. A view of the same memory, not a copy.
+ */
+function plain(data: Uint8Array): Uint8Array {
+  return data.constructor === Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
