@@ -24,6 +24,7 @@ import {
   type ScenarioResult,
   STRICT_MAX_MESSAGE_SIZE,
 } from "./log.js";
+import { scenarioCodecs, typedScenarios } from "./typed-scenarios.js";
 
 export interface ScenarioPlatform {
   readonly name: "node" | "browser";
@@ -32,7 +33,7 @@ export interface ScenarioPlatform {
   readonly requestFrame: (callback: () => void) => void;
 }
 
-interface Context<S> {
+export interface Context<S> {
   readonly handler: NodeHandler<S>;
   readonly listener: NodeListener<S>;
   readonly log: ScenarioLog<S>;
@@ -252,6 +253,7 @@ export const scenarios = {
       );
     }
   },
+  ...typedScenarios,
 } satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof scenarios;
@@ -269,7 +271,8 @@ export async function runScenario(
   platform: ScenarioPlatform,
   at: ScenarioAddresses,
 ): Promise<ScenarioResult> {
-  const { handler, listener } = platform.split<string>();
+  const codec = scenarioCodecs[name]?.();
+  const { handler, listener } = codec === undefined ? platform.split<string>() : platform.split<string, any>({ codec });
   const log = new ScenarioLog<string>(at);
   const followed = notFollowed.has(name) ? undefined : log.follow(listener);
   try {
