@@ -21,6 +21,7 @@ import {
   text,
 } from "message-io";
 import { afterEach, describe, expect, it } from "vitest";
+import { rawSocket, socketClosed } from "../reliability/support.js";
 import { expectRejectsCode, expectThrowsCode, nextOf } from "../unit/helpers.js";
 
 type Msg = { t: "move"; x: number; y: number } | { t: "chat"; text: string; at?: Date; blob?: Uint8Array };
@@ -136,6 +137,24 @@ describe.each([
     const event = await nextOf(server.events, "message");
     expect(event.message).toBe(Math.PI);
     expect(event.data.length).toBe(8);
+  });
+});
+
+describe("a raw socket, not the library, sending garbage", () => {
+  it("is ended with DECODE_ERROR and its socket closed; a good client is still served", async () => {
+    const server = node(msgpack<Msg>(), []);
+    const { addr } = await server.network.listen(Transport.FramedTcp, "127.0.0.1:0");
+    const raw = await rawSocket(addr);
+    await nextOf(server.events, "accepted");
+    raw.write(Uint8Array.of(GARBAGE.length, ...GARBAGE)); // one framed-tcp frame: a varint length, the payload
+    expect((await nextOf(server.events, "disconnected")).error?.code).toBe(ErrorCode.DecodeError);
+    await socketClosed(raw);
+    const client = node(msgpack<Msg>(), []);
+    const toServer = client.network.connect(Transport.FramedTcp, addr);
+    await nextOf(client.events, "connected");
+    await nextOf(server.events, "accepted");
+    client.network.send(toServer, { t: "chat", text: "still here" });
+    expect((await nextOf(server.events, "message")).message).toEqual({ t: "chat", text: "still here" });
   });
 });
 
