@@ -118,6 +118,60 @@ test("two players join, see each other move, and a leaving player disappears", a
   await expect(alice.locator("#scores li")).toHaveCount(1);
 });
 
+test("the net graph (key N) plots live, non-zero figures from the library's statistics", async ({ page }, testInfo) => {
+  await join(page, "dave");
+  const graph = page.locator("#netgraph");
+  await expect(graph).toBeHidden();
+  await page.keyboard.press("n");
+  await expect(graph).toBeVisible();
+  const net = () => page.evaluate(() => window.__game?.net);
+  // States arrive 30 times a second; the page pings once a second: every figure is above zero.
+  await expect
+    .poll(async () => {
+      const figures = (await net())?.figures;
+      return figures === undefined
+        ? "no figures yet"
+        : [
+            figures.rtt,
+            figures.messagesInPerSecond,
+            figures.bytesInPerSecond,
+            figures.messagesOutPerSecond,
+            figures.bytesOutPerSecond,
+          ].every((value) => value !== undefined && value > 0);
+    })
+    .toBe(true);
+  const figures = (await net())?.figures;
+  expect(figures?.messagesInPerSecond).toBeGreaterThan(10);
+  await expect(page.locator("#net-in")).toHaveText(/^[\d.]+ msg\/s, [\d.]+ k?B\/s$/);
+  await expect(page.locator("#net-out")).toHaveText(/^[\d.]+ msg\/s, [\d.]+ k?B\/s$/);
+  await expect(page.locator("#net-rtt")).toHaveText(/^[\d.]+ ms$/);
+
+  // Live: it keeps sampling, and what it draws moves on.
+  const canvas = graph.locator("canvas");
+  const taken = (await net())?.taken ?? 0;
+  const drawn = await canvas.evaluate((element: HTMLCanvasElement) => element.toDataURL());
+  await expect.poll(async () => (await net())?.taken ?? 0).toBeGreaterThan(taken + 2);
+  expect(await canvas.evaluate((element: HTMLCanvasElement) => element.toDataURL())).not.toBe(drawn);
+  // Something is plotted: the canvas is not just its background.
+  const plotted = await canvas.evaluate((element: HTMLCanvasElement) => {
+    const data = (element.getContext("2d") as CanvasRenderingContext2D).getImageData(
+      0,
+      0,
+      element.width,
+      element.height,
+    ).data;
+    const colours = new Set<number>();
+    for (let i = 0; i < data.length; i += 4)
+      colours.add(((data[i] as number) << 16) | ((data[i + 1] as number) << 8) | (data[i + 2] as number));
+    return colours.size;
+  });
+  expect(plotted).toBeGreaterThan(10);
+  await screenshot(page, testInfo, "net-graph");
+
+  await page.keyboard.press("n");
+  await expect(graph).toBeHidden();
+});
+
 test("the page shows a lost server and reconnects by itself when it is back", async ({ page }, testInfo) => {
   await join(page, "carol");
   await expect(page.locator("#online")).toHaveText("1");

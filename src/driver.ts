@@ -3,9 +3,11 @@ import { Endpoint } from "./endpoint.js";
 import { ErrorCode, NetError } from "./errors.js";
 import type { EventQueue } from "./event-queue.js";
 import type { Peer } from "./events.js";
+import type { Codec } from "./layer/codec.js";
 import type { ResourceId } from "./resource-id.js";
 import { newResourceId, transportOf } from "./resource-id.js";
 import { type LocalResource, RemoteResource, type Resource } from "./resources.js";
+import { Counters } from "./stats.js";
 import { type TransportName, transportInfo } from "./transport.js";
 
 /**
@@ -15,11 +17,21 @@ import { type TransportName, transportInfo } from "./transport.js";
  * - a connection made by `connect` yields exactly one `connected`, before any of its messages;
  * - `disconnected` is a connection's last event, and only follows `connected` (ok) or `accepted`;
  * - nothing of a resource is queued after `remove`/`stop`, and what was queued is discarded.
+ * With a codec, it decodes each message as it arrives (LAYERS.md section 1), and it counts what
+ * every resource receives (section 3).
  */
 export class Driver<S> {
   readonly resources = new Map<ResourceId, Resource>();
+  /** The counts of resources no longer in `resources`, for the node's totals. */
+  readonly retired = new Counters();
+  /** Messages received and thrown away: udp over the inbound limits, payloads that did not decode. */
+  dropped = 0;
 
-  constructor(private readonly queue: EventQueue<S>) {}
+  constructor(
+    private readonly queue: EventQueue<S>,
+    /** The node's codec: `undefined` for a node of bytes, which then pays one check per message. */
+    readonly codec: Codec<unknown> | undefined,
+  ) {}
 
   connectionSink(resource: RemoteResource): ConnectionSink {
     return new ConnectionDriver(this, resource);
@@ -31,9 +43,21 @@ export class Driver<S> {
     return {
       accepted: (connection, peer) => this.accept(listener, transport, connection, peer),
       datagram: (addr, data) => {
-        if (listener.dropped || !listener.admit(data.length)) return;
+        if (listener.dropped) return;
+        if (listener.inbound.full) {
+          this.dropped += 1;
+          return;
+        }
+        let message: unknown = data;
+        if (this.codec !== undefined) {
+          message = this.decode(data);
+          if (message instanceof Undecodable) return;
+        }
+        listener.inbound.add(data.length);
+        listener.messagesReceived += 1;
+        listener.bytesReceived += data.length;
         if (last === undefined || last.addr !== addr) last = new Endpoint(listener.id, addr);
-        this.queue.pushEvent({ type: "message", endpoint: last, data, message: data }, listener);
+        this.queue.pushEvent({ type: "message", endpoint: last, data, message }, listener);
       },
     };
   }
@@ -43,17 +67,35 @@ export class Driver<S> {
     this.queue.pushEvent(event, resource);
   }
 
+  /**
+   * Decodes a received payload with the node's codec; a payload that does not decode is counted as
+   * dropped and gives an `Undecodable` (the caller decides what else it costs the peer).
+   */
+  decode(data: Uint8Array): unknown {
+    try {
+      return (this.codec as Codec<unknown>).decode(data);
+    } catch (error) {
+      this.dropped += 1;
+      return new Undecodable(error);
+    }
+  }
+
+  /** The wall clock for `lastReceivedAt`, read at most once per batch of arrivals (event-queue.ts). */
+  receivedAt(): number {
+    return this.queue.wallNow();
+  }
+
   /** A resource ended by itself: forget it. */
   release(resource: RemoteResource): void {
     resource.state = "closed";
-    this.resources.delete(resource.id);
+    this.forget(resource);
     if (resource.listener !== undefined) resource.listener.connections -= 1;
   }
 
   /** `remove` and `stop`: forget the resource, discard its queued events, close it silently. */
   drop(resource: Resource, reason: NetError): void {
     resource.dropped = true;
-    this.resources.delete(resource.id);
+    this.forget(resource);
     if (resource instanceof RemoteResource) {
       if (resource.state !== "closed" && resource.listener !== undefined) resource.listener.connections -= 1;
       resource.state = "closed";
@@ -61,6 +103,11 @@ export class Driver<S> {
       resource.waiter = undefined;
     }
     closeQuietly(resource.handle);
+  }
+
+  /** Removes a resource from the registry, keeping its counts in the node's totals. */
+  private forget(resource: Resource): void {
+    if (this.resources.delete(resource.id)) this.retired.add(resource);
   }
 
   private accept(listener: LocalResource, transport: TransportName, connection: Connection, peer?: Peer<unknown>) {
@@ -71,6 +118,7 @@ export class Driver<S> {
     const resource = new RemoteResource(newResourceId(transport, false), listener.limits, listener);
     resource.handle = connection;
     resource.endpoint = new Endpoint(resource.id, connection.addr);
+    resource.openedAt = resource.lastReceivedAt = Date.now();
     listener.connections += 1;
     this.resources.set(resource.id, resource);
     const endpoint = resource.endpoint;
@@ -101,6 +149,7 @@ class ConnectionDriver<S> implements ConnectionSink {
     if (this.tooEarly(() => this.ready(peer))) return;
     const endpoint = resource.endpoint as Endpoint;
     resource.state = "ready";
+    resource.openedAt = resource.lastReceivedAt = Date.now();
     this.driver.emit(
       peer === undefined
         ? { type: "connected", endpoint, ok: true }
@@ -118,11 +167,43 @@ class ConnectionDriver<S> implements ConnectionSink {
       if (this.tooEarly(() => this.data(bytes))) return;
       this.ready(); // bytes prove the connection is up, even if the adapter did not say so
     }
-    if (resource.dropped || !resource.admit(bytes.length, this.lossy)) return;
-    this.driver.emit(
-      { type: "message", endpoint: resource.endpoint as Endpoint, data: bytes, message: bytes },
-      resource,
+    if (resource.dropped) return;
+    const driver = this.driver;
+    let message: unknown = bytes;
+    if (driver.codec !== undefined) {
+      if (this.lossy && resource.inbound.full) {
+        driver.dropped += 1;
+        return;
+      }
+      message = driver.decode(bytes);
+      if (message instanceof Undecodable) {
+        if (!this.lossy) this.undecodable(bytes.length, message.error);
+        return;
+      }
+    }
+    if (!resource.admit(bytes.length, this.lossy)) {
+      driver.dropped += 1;
+      return;
+    }
+    resource.messagesReceived += 1;
+    resource.bytesReceived += bytes.length;
+    resource.lastReceivedAt = driver.receivedAt();
+    driver.emit({ type: "message", endpoint: resource.endpoint as Endpoint, data: bytes, message }, resource);
+  }
+
+  /** A payload that does not decode is the peer's fault: that connection ends with `DECODE_ERROR`. */
+  private undecodable(size: number, cause: unknown): void {
+    const resource = this.resource;
+    const codec = this.driver.codec as Codec<unknown>;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const addr = (resource.endpoint as Endpoint).addr;
+    const handle = resource.handle;
+    this.closed(
+      new NetError(ErrorCode.DecodeError, `${addr} sent ${size} bytes that ${codec.name} cannot decode: ${reason}`, {
+        cause,
+      }),
     );
+    closeQuietly(handle);
   }
 
   closed(error?: NetError): void {
@@ -176,6 +257,11 @@ class ConnectionDriver<S> implements ConnectionSink {
     queueMicrotask(retry);
     return true;
   }
+}
+
+/** What `Driver.decode` gives for a payload that did not decode: no codec returns this private class. */
+class Undecodable {
+  constructor(readonly error: unknown) {}
 }
 
 function closeQuietly(handle: { close(): void } | undefined): void {

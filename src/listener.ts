@@ -4,26 +4,26 @@ import type { EventQueue } from "./event-queue.js";
 import type { NodeEvent } from "./events.js";
 import { Fifo } from "./fifo.js";
 
-/** Receives a node's events: exactly one consumer, `forEach` or `enqueue`. */
-export interface NodeListener<S> {
+/** Receives a node's events: exactly one consumer, `forEach` or `enqueue`. `M`: see `NodeHandler`. */
+export interface NodeListener<S, M = Uint8Array> {
   /**
    * Delivers every event, one at a time, in order; a returned promise holds the next event back
    * until it settles. Resolves when the node stops; rejects (and stops the node) when the callback
    * throws or rejects.
    */
-  forEach(callback: (event: NodeEvent<S>) => void | PromiseLike<void>): Promise<void>;
+  forEach(callback: (event: NodeEvent<S, M>) => void | PromiseLike<void>): Promise<void>;
   /** Hands the events to a receiver to pull from: for game loops and `for await`. */
-  enqueue(): EventReceiver<S>;
+  enqueue(): EventReceiver<S, M>;
 }
 
 /** Pulls a node's events. Iterating it with `for await` ends when the node stops. */
-export interface EventReceiver<S> extends AsyncIterable<NodeEvent<S>> {
+export interface EventReceiver<S, M = Uint8Array> extends AsyncIterable<NodeEvent<S, M>> {
   /** The next event if one is queued, else `undefined` at once (`undefined` too once stopped). */
-  tryReceive(): NodeEvent<S> | undefined;
+  tryReceive(): NodeEvent<S, M> | undefined;
   /** The next event; rejects with `STOPPED` when the node stops first. */
-  receive(): Promise<NodeEvent<S>>;
+  receive(): Promise<NodeEvent<S, M>>;
   /** The next event, or `undefined` when none came within `ms`; rejects with `STOPPED` when the node stops first. */
-  receiveTimeout(ms: number): Promise<NodeEvent<S> | undefined>;
+  receiveTimeout(ms: number): Promise<NodeEvent<S, M> | undefined>;
 }
 
 /** Events delivered by `forEach` before it lets the event loop run I/O again. */
@@ -36,24 +36,24 @@ const BATCH = 1024;
  */
 const resolved = Promise.resolve();
 
-interface Waiter<S> {
-  resolve(event: NodeEvent<S> | undefined): void;
+interface Waiter<S, M> {
+  resolve(event: NodeEvent<S, M> | undefined): void;
   reject(error: NetError): void;
   timer?: unknown;
   done: boolean;
 }
 
 /** @internal The listener half of a node. */
-export class Listener<S> implements NodeListener<S>, EventReceiver<S> {
+export class Listener<S, M = Uint8Array> implements NodeListener<S, M>, EventReceiver<S, M> {
   private consumer: "none" | "forEach" | "receiver" = "none";
   private stopped = false;
   private failure: { error: unknown } | undefined;
   private finished: { resolve(): void; reject(error: unknown): void } | undefined;
-  private callback: (event: NodeEvent<S>) => void | PromiseLike<void> = () => {};
+  private callback: (event: NodeEvent<S, M>) => void | PromiseLike<void> = () => {};
   private scheduled = false;
   private draining = false;
   private busy = false;
-  private readonly waiters = new Fifo<Waiter<S>>();
+  private readonly waiters = new Fifo<Waiter<S, M>>();
 
   constructor(
     private readonly queue: EventQueue<S>,
@@ -62,7 +62,7 @@ export class Listener<S> implements NodeListener<S>, EventReceiver<S> {
     private readonly stopNode: () => void,
   ) {}
 
-  forEach(callback: (event: NodeEvent<S>) => void | PromiseLike<void>): Promise<void> {
+  forEach(callback: (event: NodeEvent<S, M>) => void | PromiseLike<void>): Promise<void> {
     this.claim("forEach");
     this.callback = callback;
     const done = new Promise<void>((resolve, reject) => {
@@ -76,25 +76,28 @@ export class Listener<S> implements NodeListener<S>, EventReceiver<S> {
     return done;
   }
 
-  enqueue(): EventReceiver<S> {
+  enqueue(): EventReceiver<S, M> {
     this.claim("receiver");
-    this.queue.onAvailable = () => this.wakeWaiters();
+    this.queue.onAvailable = () => {
+      this.wakeWaiters();
+      this.queue.expireWallClock(); // a receiver takes events one by one, when it pleases
+    };
     return this;
   }
 
-  tryReceive(): NodeEvent<S> | undefined {
-    return this.stopped ? undefined : this.queue.next();
+  tryReceive(): NodeEvent<S, M> | undefined {
+    return this.stopped ? undefined : this.next();
   }
 
-  receive(): Promise<NodeEvent<S>> {
-    return this.wait(undefined) as Promise<NodeEvent<S>>;
+  receive(): Promise<NodeEvent<S, M>> {
+    return this.wait(undefined) as Promise<NodeEvent<S, M>>;
   }
 
-  receiveTimeout(ms: number): Promise<NodeEvent<S> | undefined> {
+  receiveTimeout(ms: number): Promise<NodeEvent<S, M> | undefined> {
     return this.wait(ms);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<NodeEvent<S>> {
+  async *[Symbol.asyncIterator](): AsyncIterator<NodeEvent<S, M>> {
     while (!this.stopped) {
       try {
         yield await this.receive();
@@ -128,14 +131,26 @@ export class Listener<S> implements NodeListener<S>, EventReceiver<S> {
     this.consumer = kind;
   }
 
+  /** The node's queue typed with this node's message type (the queue itself holds any). */
+  private next(): NodeEvent<S, M> | undefined {
+    return this.queue.next() as NodeEvent<S, M> | undefined;
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.draining || this.busy || this.stopped) return;
+    // Arrivals until the scheduled drain share one wall-clock reading (event-queue.ts); any other
+    // arrival reads the clock again.
+    if (this.scheduled) return;
+    if (this.draining || this.busy || this.stopped) {
+      this.queue.expireWallClock();
+      return;
+    }
     this.scheduled = true;
     resolved.then(this.drain);
   }
 
   private readonly drain = (): void => {
     this.scheduled = false;
+    this.queue.expireWallClock();
     this.draining = true;
     try {
       for (let budget = BATCH; !this.stopped; budget--) {
@@ -145,7 +160,7 @@ export class Listener<S> implements NodeListener<S>, EventReceiver<S> {
           this.yieldTurn(this.drain);
           return;
         }
-        const event = this.queue.next();
+        const event = this.next();
         if (event === undefined) return;
         const result = this.callback(event);
         if (result !== undefined && typeof result.then === "function") {
@@ -172,13 +187,13 @@ export class Listener<S> implements NodeListener<S>, EventReceiver<S> {
     this.stopNode();
   };
 
-  private wait(ms: number | undefined): Promise<NodeEvent<S> | undefined> {
+  private wait(ms: number | undefined): Promise<NodeEvent<S, M> | undefined> {
     if (this.stopped) return Promise.reject(new NetError(ErrorCode.Stopped, "the node is stopped"));
     if (ms !== undefined && !(ms >= 0)) {
       return Promise.reject(new NetError(ErrorCode.InvalidArgument, `a timeout must be >= 0 ms, not ${ms}`));
     }
     return new Promise((resolve, reject) => {
-      const waiter: Waiter<S> = { resolve, reject, done: false };
+      const waiter: Waiter<S, M> = { resolve, reject, done: false };
       this.waiters.push(waiter);
       this.wakeWaiters();
       if (waiter.done || ms === undefined) return;
@@ -192,12 +207,12 @@ export class Listener<S> implements NodeListener<S>, EventReceiver<S> {
 
   private wakeWaiters(): void {
     while (this.waiters.length > 0) {
-      const waiter = this.waiters.peek() as Waiter<S>;
+      const waiter = this.waiters.peek() as Waiter<S, M>;
       if (waiter.done) {
         this.waiters.shift();
         continue;
       }
-      const event = this.queue.next();
+      const event = this.next();
       if (event === undefined) return;
       this.waiters.shift();
       waiter.done = true;

@@ -4,11 +4,13 @@ import type { Driver } from "./driver.js";
 import { Endpoint } from "./endpoint.js";
 import { ErrorCode, NetError } from "./errors.js";
 import { SendStatus } from "./events.js";
+import type { Codec } from "./layer/codec.js";
 import { reconnectSettings } from "./layer/reconnect/backoff.js";
 import { ReconnectingConnection } from "./layer/reconnect/connection.js";
 import type { ConnectOptionsOf, ListenOptionsOf, ReconnectOption } from "./options.js";
 import { newResourceId, type ResourceId } from "./resource-id.js";
 import { LocalResource, RemoteResource } from "./resources.js";
+import { type ConnectionStats, Counters, type NodeStats } from "./stats.js";
 import {
   DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_MAX_QUEUED_BYTES,
@@ -19,8 +21,14 @@ import {
 
 const utf8 = new TextEncoder();
 
-/** `handler.network`: connect, listen, send and remove, for every transport alike. */
-export interface NetworkController {
+/**
+ * What `send` takes: the codec's message type `M`, or, for a node without a codec (whose `M` is
+ * `Uint8Array`), any `SendData`.
+ */
+export type Sendable<M> = [M] extends [Uint8Array] ? ([Uint8Array] extends [M] ? SendData : M) : M;
+
+/** `handler.network`: connect, listen, send and remove, for every transport alike. `M`: see `NodeHandler`. */
+export interface NetworkController<M = Uint8Array> {
   /** Starts listening; resolves with the listener's id and its real bound address (port 0 picks one). */
   listen<T extends TransportName>(
     transport: T,
@@ -32,11 +40,13 @@ export interface NetworkController {
   /** Like `connect`, resolving when ready and rejecting with a `NetError` when it fails. */
   connectAsync<T extends TransportName>(transport: T, remote: string, options?: ConnectOptionsOf<T>): Promise<Endpoint>;
   /**
-   * Sends a message: a `Uint8Array`, any `ArrayBufferView` (its exact bytes: a `Float32Array` of 3
-   * is 12 bytes), an `ArrayBuffer`, or a string (its UTF-8 bytes). Never throws for network
-   * reasons; anything else throws `INVALID_ARGUMENT`.
+   * Sends one message. With a codec: a message `M`, encoded once (a codec that throws makes `send`
+   * throw `INVALID_ARGUMENT` with its error as `cause`, and nothing is sent). Without: a
+   * `Uint8Array`, any `ArrayBufferView` (its exact bytes: a `Float32Array` of 3 is 12 bytes), an
+   * `ArrayBuffer`, or a string (its UTF-8 bytes); anything else throws `INVALID_ARGUMENT`. Never
+   * throws for network reasons.
    */
-  send(endpoint: Endpoint, data: SendData): SendStatus;
+  send(endpoint: Endpoint, message: Sendable<M>): SendStatus;
   /** Closes a connection or listener without any event; `false` if unknown. */
   remove(id: ResourceId): boolean;
   /**
@@ -46,22 +56,35 @@ export interface NetworkController {
   isReady(id: ResourceId): boolean | undefined;
   /** Bytes accepted by `send` and not yet handed to the operating system (with `reconnect`, held ones included). */
   pendingBytes(endpoint: Endpoint): number;
+  /**
+   * A live connection's statistics: its user messages and their payload bytes each way, when it
+   * opened and last heard from its peer, and `rtt` with `identity.ping`. `undefined` for an
+   * endpoint that is not a live connection (unknown, pending, removed, or a udp listener's peer).
+   */
+  stats(endpoint: Endpoint): ConnectionStats | undefined;
+  /** The node's totals since it was created, its live connections now, and the messages it dropped. */
+  stats(): NodeStats;
 }
 
 /** @internal The controller behind `handler.network`. */
-export class Network<S> implements NetworkController {
+export class Network<S> implements NetworkController<any> {
+  private readonly codec: Codec<unknown> | undefined;
+
   constructor(
     private readonly adapters: ReadonlyMap<string, Adapter>,
     private readonly driver: Driver<S>,
     private readonly isStopped: () => boolean,
     /** The node's clock: `reconnect`'s backoff timers run on it. */
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.codec = driver.codec;
+  }
 
   async listen(transport: TransportName, addr: string, options: CommonListenOptions = {}) {
     this.ensureRunning();
     const adapter = this.adapterFor(transport);
     if (adapter.listen === undefined) throw unsupported(transport, "listen");
+    this.checkCodecFits(transport, adapter);
     checkAddress(addr);
     const limits = resolveLimits(adapter.info, options);
     const maxConnections = checkLimit(options.maxConnections, "maxConnections", Number.POSITIVE_INFINITY);
@@ -90,8 +113,17 @@ export class Network<S> implements NetworkController {
     });
   }
 
-  send(endpoint: Endpoint, data: SendData): SendStatus {
-    const bytes = toBytes(data);
+  send(endpoint: Endpoint, message: unknown): SendStatus {
+    const codec = this.codec;
+    return this.sendEncoded(endpoint, codec === undefined ? toBytes(message as SendData) : encode(codec, message));
+  }
+
+  /**
+   * @internal Sends bytes that are already the message: encoded by the codec, or the user's bytes.
+   * For whatever sends one message to many endpoints (groups): encode once, then this per endpoint.
+   * Counts the message when the connection takes it.
+   */
+  sendEncoded(endpoint: Endpoint, bytes: Uint8Array): SendStatus {
     const resource = this.driver.resources.get(endpoint.id);
     if (resource === undefined) return SendStatus.ResourceNotFound;
     if (resource instanceof LocalResource) {
@@ -100,7 +132,12 @@ export class Network<S> implements NetworkController {
       if (bytes.length > Math.min(listening.maxMessageSize ?? Infinity, resource.limits.maxMessageSize)) {
         return SendStatus.MaxPacketSizeExceeded;
       }
-      return listening.sendTo(endpoint.addr, bytes);
+      const status = listening.sendTo(endpoint.addr, bytes);
+      if (status === SendStatus.Sent) {
+        resource.messagesSent += 1;
+        resource.bytesSent += bytes.length;
+      }
+      return status;
     }
     // A connection with `reconnect` holds sends until its first link, so it takes them while pending.
     if (resource.state !== "ready" && !(resource.handle instanceof ReconnectingConnection)) {
@@ -114,7 +151,27 @@ export class Network<S> implements NetworkController {
     // within maxMessageSize can be sent; the backlog stays below maxPendingBytes plus one message.
     const pending = connection.pendingBytes();
     if (pending > 0 && pending + bytes.length > resource.limits.maxPendingBytes) return SendStatus.BufferFull;
-    return connection.send(bytes);
+    const status = connection.send(bytes);
+    if (status === SendStatus.Sent) {
+      resource.messagesSent += 1;
+      resource.bytesSent += bytes.length;
+    }
+    return status;
+  }
+
+  stats(endpoint: Endpoint): ConnectionStats | undefined;
+  stats(): NodeStats;
+  stats(endpoint?: Endpoint): ConnectionStats | NodeStats | undefined {
+    if (endpoint !== undefined) return this.connectionStats(endpoint);
+    const totals = new Counters();
+    totals.add(this.driver.retired);
+    let connections = 0;
+    for (const resource of this.driver.resources.values()) {
+      totals.add(resource);
+      if (resource instanceof RemoteResource && resource.state === "ready") connections += 1;
+    }
+    const { messagesSent, messagesReceived, bytesSent, bytesReceived } = totals;
+    return { messagesSent, messagesReceived, bytesSent, bytesReceived, connections, dropped: this.driver.dropped };
   }
 
   remove(id: ResourceId): boolean {
@@ -137,10 +194,21 @@ export class Network<S> implements NetworkController {
     return resource instanceof RemoteResource && resource.handle !== undefined ? resource.handle.pendingBytes() : 0;
   }
 
+  private connectionStats(endpoint: Endpoint): ConnectionStats | undefined {
+    const resource = this.driver.resources.get(endpoint.id);
+    if (!(resource instanceof RemoteResource) || resource.state !== "ready") return undefined;
+    const handle = resource.handle as Connection;
+    const { messagesSent, messagesReceived, bytesSent, bytesReceived, openedAt } = resource;
+    const lastReceivedAt = Math.max(resource.lastReceivedAt, handle.lastPingAt ?? 0);
+    const stats = { messagesSent, messagesReceived, bytesSent, bytesReceived, openedAt, lastReceivedAt };
+    return handle.rtt === undefined ? stats : { ...stats, rtt: handle.rtt };
+  }
+
   private open(transport: TransportName, remote: string, options: CommonOptions): RemoteResource {
     this.ensureRunning();
     const adapter = this.adapterFor(transport);
     if (adapter.connect === undefined) throw unsupported(transport, "connect");
+    this.checkCodecFits(transport, adapter);
     checkAddress(remote);
     const limits = resolveLimits(adapter.info, options);
     const reconnect = reconnectSettings((options as ReconnectOption).reconnect);
@@ -157,7 +225,11 @@ export class Network<S> implements NetworkController {
       handle =
         reconnect === undefined
           ? adapter.connect({ remote, options, limits, sink })
-          : new ReconnectingConnection(adapter, { remote, options, limits }, sink, reconnect, this.clock);
+          : new ReconnectingConnection(adapter, { remote, options, limits }, sink, reconnect, this.clock, (bytes) => {
+              // A held message counts as sent when a link takes it (LAYERS.md 3), not when queued.
+              resource.messagesSent += 1;
+              resource.bytesSent += bytes;
+            });
     } catch (error) {
       resource.dropped = true; // silences any sink call the adapter made before throwing
       throw NetError.from(error, ErrorCode.InvalidArgument);
@@ -166,6 +238,15 @@ export class Network<S> implements NetworkController {
     resource.endpoint = new Endpoint(resource.id, handle.addr);
     this.driver.resources.set(resource.id, resource);
     return resource;
+  }
+
+  /** A codec needs message boundaries: a byte stream (`tcp`) has none. */
+  private checkCodecFits(transport: TransportName, adapter: Adapter): void {
+    if (this.codec === undefined || adapter.info.packetBased) return;
+    throw new NetError(
+      ErrorCode.InvalidArgument,
+      `the ${this.codec.name} codec needs message boundaries, and "${transport}" is a byte stream: use a packet-based transport (framed-tcp, ws)`,
+    );
   }
 
   private ensureRunning(): void {
@@ -177,6 +258,21 @@ export class Network<S> implements NetworkController {
     if (adapter === undefined) throw unsupported(transport, "use");
     return adapter;
   }
+}
+
+/** Encodes for `send`: a codec that throws is the caller's bug, `INVALID_ARGUMENT` with its error as `cause`. */
+function encode(codec: Codec<unknown>, message: unknown): Uint8Array {
+  let bytes: unknown;
+  try {
+    bytes = codec.encode(message);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new NetError(ErrorCode.InvalidArgument, `the ${codec.name} codec cannot encode this message: ${reason}`, {
+      cause: error,
+    });
+  }
+  if (bytes instanceof Uint8Array) return bytes;
+  throw new NetError(ErrorCode.InvalidArgument, `the ${codec.name} codec's encode must return a Uint8Array`);
 }
 
 /** What `send` takes without a codec. */

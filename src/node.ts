@@ -22,9 +22,12 @@ export interface SignalSender<S> {
   cancelTimer(id: TimerId): boolean;
 }
 
-/** The acting half of a node. */
-export interface NodeHandler<S> {
-  readonly network: NetworkController;
+/**
+ * The acting half of a node. `S` is the type of its signals; `M` the type of its messages: what its
+ * codec encodes and decodes, or, without a codec, the bytes (`Uint8Array`).
+ */
+export interface NodeHandler<S, M = Uint8Array> {
+  readonly network: NetworkController<M>;
   readonly signals: SignalSender<S>;
   /** Closes every resource without events, cancels timers, drops queued events, settles the listener. Final. */
   stop(): void;
@@ -49,9 +52,26 @@ export interface Platform {
   readonly yieldTurn?: Yield;
 }
 
+/** A node: its two halves. */
+export interface Node<S, M = Uint8Array> {
+  handler: NodeHandler<S, M>;
+  listener: NodeListener<S, M>;
+}
+
+/**
+ * Creates a node: `handler` acts (network, signals, stop), `listener` receives its events. `S` is
+ * the type of the signals the program sends itself; with a `codec`, `M` is the type of its messages.
+ */
+export interface Split {
+  /** A node of messages: `send` encodes an `M` with the codec, `message` events carry the decoded `M`. */
+  <S = never, M = Uint8Array>(options: SplitOptions<M> & { codec: Codec<M> }): Node<S, M>;
+  /** A node of bytes: `send` takes `SendData`, a `message` event's `message` is its `data`. */
+  <S = never, M extends Uint8Array = Uint8Array>(options?: SplitOptions<M> & { codec?: undefined }): Node<S, M>;
+}
+
 /** @internal Binds `split` to a platform's adapters. */
-export function createSplit(platform: Platform) {
-  return function split<S = never>(options: SplitOptions = {}): { handler: NodeHandler<S>; listener: NodeListener<S> } {
+export function createSplit(platform: Platform): Split {
+  return function split<S = never>(options: SplitOptions<unknown> = {}): Node<S, unknown> {
     const clock = options.clock ?? systemClock;
     const adapters = new Map<string, Adapter>();
     for (const adapter of [...platform.adapters, ...(options.adapters ?? [])]) {
@@ -60,7 +80,7 @@ export function createSplit(platform: Platform) {
       adapters.set(adapter.transport, adapter);
     }
     const queue = new EventQueue<S>(clock);
-    const driver = new Driver<S>(queue);
+    const driver = new Driver<S>(queue, options.codec);
     let running = true;
     const network = new Network<S>(adapters, driver, () => !running, clock);
     const stop = () => {
@@ -71,7 +91,7 @@ export function createSplit(platform: Platform) {
       queue.clear();
       listener.settle();
     };
-    const listener = new Listener<S>(queue, clock, platform.yieldTurn ?? yieldWithTimeout, stop);
+    const listener = new Listener<S, unknown>(queue, clock, platform.yieldTurn ?? yieldWithTimeout, stop);
     const signals: SignalSender<S> = {
       send: (signal) => {
         if (running) queue.pushSignal(signal);
@@ -89,7 +109,7 @@ export function createSplit(platform: Platform) {
       },
       cancelTimer: (id) => queue.cancelTimer(id),
     };
-    const handler: NodeHandler<S> = { network, signals, stop, isRunning: () => running };
+    const handler: NodeHandler<S, unknown> = { network, signals, stop, isRunning: () => running };
     return { handler, listener };
   };
 }

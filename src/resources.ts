@@ -4,6 +4,7 @@ import type { NetError } from "./errors.js";
 import type { EventOwner } from "./event-queue.js";
 import { InboundQueue } from "./inbound.js";
 import type { ResourceId } from "./resource-id.js";
+import { Counters } from "./stats.js";
 
 /** A connection's life: `pending` (connecting) -> `ready` -> `closed`. Accepted ones start `ready`. */
 export type ConnectionState = "pending" | "ready" | "closed";
@@ -14,8 +15,8 @@ export interface ConnectWaiter {
   reject(error: NetError): void;
 }
 
-/** A connection, made by `connect` or accepted by a listener. */
-export class RemoteResource implements EventOwner {
+/** A connection, made by `connect` or accepted by a listener. Its counts are its statistics. */
+export class RemoteResource extends Counters implements EventOwner {
   /** Set by `remove` and `stop`: the user asked for silence, so queued events are discarded. */
   dropped = false;
   state: ConnectionState;
@@ -24,6 +25,9 @@ export class RemoteResource implements EventOwner {
   endpoint: Endpoint | undefined;
   waiter: ConnectWaiter | undefined;
   readonly inbound: InboundQueue;
+  /** When it became ready, and when a message last arrived (ms since the epoch): for `stats`. */
+  openedAt = 0;
+  lastReceivedAt = 0;
 
   constructor(
     readonly id: ResourceId,
@@ -31,6 +35,7 @@ export class RemoteResource implements EventOwner {
     /** The listener that accepted it, or `undefined` when made by `connect`. */
     readonly listener: LocalResource | undefined,
   ) {
+    super();
     this.state = listener === undefined ? "pending" : "ready";
     this.inbound = new InboundQueue(limits);
   }
@@ -57,8 +62,8 @@ export class RemoteResource implements EventOwner {
   }
 }
 
-/** A listener. */
-export class LocalResource implements EventOwner {
+/** A listener. A connectionless one counts the datagrams it sends and receives. */
+export class LocalResource extends Counters implements EventOwner {
   dropped = false;
   /** Connections it accepted that are still open, for `maxConnections`. */
   connections = 0;
@@ -72,14 +77,8 @@ export class LocalResource implements EventOwner {
     readonly limits: ResourceLimits,
     readonly maxConnections: number,
   ) {
+    super();
     this.inbound = new InboundQueue(limits);
-  }
-
-  /** A datagram arrived: `false` when the queue is full and it must be dropped. */
-  admit(bytes: number): boolean {
-    if (this.inbound.full) return false;
-    this.inbound.add(bytes);
-    return true;
   }
 
   delivered(bytes: number): void {

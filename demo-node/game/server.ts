@@ -1,12 +1,13 @@
 /**
  * The authoritative game server: one node, one port. An `http` server serves the built page, and the
  * library's `ws` listener attaches to it on `GAME_PATH`. The world is stepped at a fixed rate driven
- * by timer signals, and every player gets the whole state after each step.
+ * by timer signals, and every player gets the whole state after each step. Messages are values
+ * (the `msgpack` codec, protocol.ts).
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Endpoint, formatHostPort, split, Transport } from "message-io";
-import { decodeClient, encodeServer, GAME_PATH, type ServerMessage } from "./protocol.js";
+import { asClientMessage, GAME_PATH, gameCodec, type ServerMessage, type Wire } from "./protocol.js";
 import { serveStatic } from "./static.js";
 import { ARENA, addPlayer, createWorld, MAX_PLAYERS, removePlayer, roster, setInput, snapshot, step } from "./world.js";
 
@@ -42,7 +43,7 @@ const MAX_BACKLOG = 64 * 1024;
 
 export async function startGameServer(options: GameServerOptions): Promise<GameServer> {
   const { host, port, webRoot, tickRate = 30, log = console.log } = options;
-  const { handler, listener } = split<"tick">();
+  const { handler, listener } = split<"tick", Wire>({ codec: gameCodec() });
   const http = createServer((request, response) => void serveStatic(webRoot, request, response));
   http.on("clientError", (_error, socket) => socket.destroy());
   let bound: AddressInfo;
@@ -74,13 +75,12 @@ export async function startGameServer(options: GameServerOptions): Promise<GameS
   let nextTickAt = performance.now() + period;
   handler.signals.sendWithTimer("tick", period);
 
-  const send = (endpoint: Endpoint, message: ServerMessage) => handler.network.send(endpoint, encodeServer(message));
+  const send = (endpoint: Endpoint, message: ServerMessage) => handler.network.send(endpoint, message);
   const broadcast = (message: ServerMessage, skipSlow = false) => {
-    const bytes = encodeServer(message);
     for (const [endpoint, session] of sessions) {
       if (session.playerId === undefined) continue;
       if (skipSlow && handler.network.pendingBytes(endpoint) > MAX_BACKLOG) continue;
-      handler.network.send(endpoint, bytes);
+      send(endpoint, message);
     }
   };
   const leave = (session: Session) => {
@@ -98,7 +98,7 @@ export async function startGameServer(options: GameServerOptions): Promise<GameS
         break;
       case "message": {
         const session = sessions.get(event.endpoint);
-        const message = decodeClient(event.data);
+        const message = asClientMessage(event.message);
         if (session === undefined || message === undefined) break;
         switch (message.type) {
           case "hello": {
@@ -127,6 +127,7 @@ export async function startGameServer(options: GameServerOptions): Promise<GameS
         break;
       }
       case "disconnected": {
+        // A client whose message did not decode ends here too (DECODE_ERROR): like any other leave.
         const session = sessions.get(event.endpoint);
         sessions.delete(event.endpoint);
         if (session !== undefined) leave(session);

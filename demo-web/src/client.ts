@@ -1,9 +1,11 @@
 /**
- * The page's side of the game, on the library as any user would write it: one node, a `ws`
- * connection to the server that comes back by itself (`reconnect`), timer signals for pings, and a
- * game loop that drains the node's events once per frame (`poll`).
+ * The page's side of the game, on the library as any user would write it: one node whose messages
+ * are values (the `msgpack` codec), a `ws` connection to the server that comes back by itself
+ * (`reconnect`), timer signals for pings, and a game loop that drains the node's events once per
+ * frame (`poll`).
  */
 import {
+  type ConnectionStats,
   type Endpoint,
   type EventReceiver,
   type NodeEvent,
@@ -13,11 +15,12 @@ import {
   Transport,
 } from "message-io";
 import {
+  asServerMessage,
   type ClientMessage,
-  decodeServer,
-  encodeClient,
+  gameCodec,
   type RosterEntry,
   type ServerMessage,
+  type Wire,
   type WorldState,
 } from "../../demo-node/game/protocol.js";
 import { SnapshotBuffer } from "./interpolation.js";
@@ -41,15 +44,15 @@ export class GameClient {
   /** The newest state from the server, as sent. */
   latest: WorldState | undefined;
   readonly snapshots = new SnapshotBuffer();
-  /** Round-trip time of the last ping, in ms. */
-  rtt: number | undefined;
+  /** Round-trip time of the game's own last ping, in ms (see `rtt`). */
+  private pingRtt: number | undefined;
   /** When the next reconnection attempt starts (`performance.now()` time), while reconnecting. */
   retryAt: number | undefined;
   /** The number of that attempt (1 for the first after the link dropped). */
   attempt = 0;
 
-  private readonly handler: NodeHandler<Signal>;
-  private readonly events: EventReceiver<Signal>;
+  private readonly handler: NodeHandler<Signal, Wire>;
+  private readonly events: EventReceiver<Signal, Wire>;
   private endpoint: Endpoint | undefined;
   /** Counts links, so that a ping timer of an earlier link is ignored. */
   private connection = 0;
@@ -59,7 +62,7 @@ export class GameClient {
     url: string,
     readonly name: string,
   ) {
-    const { handler, listener } = split<Signal>();
+    const { handler, listener } = split<Signal, Wire>({ codec: gameCodec() });
     this.handler = handler;
     this.events = listener.enqueue();
     try {
@@ -67,6 +70,22 @@ export class GameClient {
     } catch {
       this.state = "disconnected"; // a bad URL: nothing to hope for
     }
+  }
+
+  /**
+   * The round trip in ms. The library's own (`stats(endpoint).rtt`) is measured by its pings, with
+   * sub-millisecond resolution and no frame delay, when the node has `identity: { ping }`.
+   * IDENTITY-RTT: until the identity layer (LAYERS.md section 2) is merged and this node sets
+   * `identity.ping`, `stats().rtt` is absent and the game's own ping (answered by the server, read
+   * at the next frame) stands in; drop the fallback and the ping messages then.
+   */
+  get rtt(): number | undefined {
+    return this.stats()?.rtt ?? this.pingRtt;
+  }
+
+  /** The library's statistics of the connection to the server, while there is one. */
+  stats(): ConnectionStats | undefined {
+    return this.endpoint === undefined ? undefined : this.handler.network.stats(this.endpoint);
   }
 
   /** Handles the events that arrived since the last frame. */
@@ -88,7 +107,7 @@ export class GameClient {
     if (this.state === "connected") this.send({ type: "input", keys });
   }
 
-  private handle(event: NodeEvent<Signal>): void {
+  private handle(event: NodeEvent<Signal, Wire>): void {
     switch (event.type) {
       case "connected":
       case "reconnected":
@@ -104,7 +123,7 @@ export class GameClient {
         this.retryAt = performance.now() + event.delay;
         return;
       case "message": {
-        const message = decodeServer(event.data);
+        const message = asServerMessage(event.message);
         if (message !== undefined && event.endpoint === this.endpoint) this.receive(message);
         return;
       }
@@ -135,7 +154,7 @@ export class GameClient {
         for (const player of message.players) this.roster.set(player.id, player);
         return;
       case "pong":
-        this.rtt = performance.now() - message.time;
+        this.pingRtt = performance.now() - message.time;
         return;
       case "state":
         this.latest = message;
@@ -159,7 +178,7 @@ export class GameClient {
   private forget(): void {
     this.selfId = undefined;
     this.latest = undefined;
-    this.rtt = undefined;
+    this.pingRtt = undefined;
     this.roster.clear();
     this.snapshots.reset(this.tickRate);
     this.connection++;
@@ -174,6 +193,6 @@ export class GameClient {
   }
 
   private send(message: ClientMessage): void {
-    if (this.endpoint !== undefined) this.handler.network.send(this.endpoint, encodeClient(message));
+    if (this.endpoint !== undefined) this.handler.network.send(this.endpoint, message);
   }
 }

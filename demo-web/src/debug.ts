@@ -3,6 +3,8 @@
  * `window.__game`. Positions are the server's latest, not the interpolated ones drawn.
  */
 import type { ConnectionState, GameClient } from "./client.js";
+import type { NetGraph } from "./net-graph.js";
+import type { NetHistory, NetSample } from "./net-history.js";
 
 export interface DebugPlayer {
   id: number;
@@ -20,6 +22,8 @@ export interface GameDebug {
   readonly rtt: number | undefined;
   readonly tick: number | undefined;
   readonly players: DebugPlayer[];
+  /** The net graph: whether it is shown, how many samples it took, its newest figures. */
+  readonly net: { shown: boolean; taken: number; figures: Omit<NetSample, "at"> | undefined };
 }
 
 declare global {
@@ -28,7 +32,7 @@ declare global {
   }
 }
 
-export function debugView(client: GameClient): GameDebug {
+export function debugView(client: GameClient, history: NetHistory, graph: NetGraph): GameDebug {
   return Object.freeze({
     get state() {
       return client.state;
@@ -44,6 +48,9 @@ export function debugView(client: GameClient): GameDebug {
     },
     get tick() {
       return client.latest?.tick;
+    },
+    get net() {
+      return { shown: graph.shown, taken: history.taken, figures: history.figures() };
     },
     get players() {
       return (client.latest?.players ?? []).map((p) => ({

@@ -1,8 +1,13 @@
-/** The page: wires the game client to the keyboard, the canvas and the status bar, in one frame loop. */
+/**
+ * The page: wires the game client to the keyboard, the canvas, the status bar and the net graph, in
+ * one frame loop.
+ */
 import { cleanName, GAME_PATH } from "../../demo-node/game/protocol.js";
 import { GameClient } from "./client.js";
 import { debugView } from "./debug.js";
 import { watchKeys } from "./input.js";
+import { NetGraph } from "./net-graph.js";
+import { NetHistory } from "./net-history.js";
 import { Renderer } from "./render.js";
 import { StatusBar } from "./status.js";
 
@@ -23,9 +28,15 @@ const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}
 const client = new GameClient(url, name);
 const renderer = new Renderer(element<HTMLCanvasElement>("#arena"));
 const status = new StatusBar(element("#status"), element("#scores"));
+const history = new NetHistory();
+const graph = new NetGraph(element("#netgraph"), element<HTMLCanvasElement>("#netgraph canvas"), history);
 element("#me").textContent = name;
 watchKeys(window, (keys) => client.setKeys(keys));
-window.__game = debugView(client);
+window.addEventListener("keydown", (event) => {
+  if (event.code !== "KeyN" || event.repeat || event.ctrlKey || event.metaKey || event.altKey) return;
+  graph.toggle();
+});
+window.__game = debugView(client, history, graph);
 
 function banner(now: number): string | undefined {
   switch (client.state) {
@@ -55,15 +66,9 @@ function frame(): void {
     time: now,
   });
   status.update(client, now);
+  history.update(client.stats(), now, client.rtt);
+  graph.draw(now);
   requestAnimationFrame(frame);
-
-  // A hidden tab gets no animation frames: keep handling events (pings, states) slowly meanwhile, so
-  // that the queue does not grow and the connection state stays true.
-  let hiddenPoll: ReturnType<typeof setInterval> | undefined;
-  document.addEventListener("visibilitychange", () => {
-    clearInterval(hiddenPoll);
-    hiddenPoll = document.hidden ? setInterval(() => client.poll(), 1000) : undefined;
-  });
 }
 requestAnimationFrame(frame);
 

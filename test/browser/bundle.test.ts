@@ -14,6 +14,15 @@ describe("a page built with Vite from the package", () => {
     expect(nodeTraces(bundle)).toEqual([]);
   });
 
+  it("bundles msgpackr's browser entry for msgpack(): no native addon loader, no Node stream", async () => {
+    const bundle = await buildBrowserBundle();
+    expect(bundle.modules).toContain("dist/src/layer/msgpack.js");
+    expect(bundle.modules).toContain("node_modules/msgpackr/index.js");
+    expect(bundle.modules.filter((id) => /msgpackr\/(node-index|stream)\.js|msgpackr-extract/.test(id))).toEqual([]);
+    // Its one mention of a Node global is a feature test.
+    expect(bundle.moduleCode["node_modules/msgpackr/pack.js"]).toMatch(/typeof Buffer/);
+  });
+
   it("would be caught bundling the Node build (the check's control)", async () => {
     const bundle = await buildBrowserBundle(["node", "import", "module", "production"]);
     const traces = nodeTraces(bundle);
@@ -21,5 +30,6 @@ describe("a page built with Vite from the package", () => {
     expect(traces).toContain("module node_modules/ws/lib/websocket-server.js");
     expect(traces.some((trace) => /^module __vite-browser-external:(node:)?net$/.test(trace))).toBe(true);
     expect(traces).toContain("code Buffer");
+    expect(traces).toContain("module node_modules/msgpackr/node-index.js");
   });
 });

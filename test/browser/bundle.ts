@@ -19,6 +19,8 @@ export interface BrowserBundle {
   readonly modules: string[];
   /** The modules imported from outside the bundle: must be none in a browser build. */
   readonly imports: string[];
+  /** Each bundled module's code as rendered into the chunk, by the path in `modules`. */
+  readonly moduleCode: Record<string, string>;
 }
 
 /**
@@ -44,17 +46,25 @@ export async function buildBrowserBundle(conditions?: string[]): Promise<Browser
     const chunks = output.output.filter((item): item is Rollup.OutputChunk => item.type === "chunk");
     if (chunks.length !== 1) throw new Error(`expected one chunk, got ${chunks.map((c) => c.fileName).join(", ")}`);
     const chunk = chunks[0] as Rollup.OutputChunk;
-    const modules = chunk.moduleIds.map((id) =>
-      id.startsWith(project) ? `fixture/${relative(project, id)}` : relative(repoRoot, id),
+    const name = (id: string) => (id.startsWith(project) ? `fixture/${relative(project, id)}` : relative(repoRoot, id));
+    const modules = chunk.moduleIds.map(name);
+    const moduleCode = Object.fromEntries(
+      Object.entries(chunk.modules).map(([id, rendered]) => [name(id), rendered.code ?? ""]),
     );
-    return { code: chunk.code, modules, imports: [...chunk.imports, ...chunk.dynamicImports] };
+    return { code: chunk.code, modules, imports: [...chunk.imports, ...chunk.dynamicImports], moduleCode };
   } finally {
     await rm(project, { recursive: true, force: true });
   }
 }
 
-/** Where a browser bundle's modules may come from: the core, the browser entry, the page itself. */
-const BROWSER_MODULES = [/^dist\/src\//, /^dist\/platform\/browser\//, /^fixture\//];
+/**
+ * msgpackr's browser entry (its `exports` under the `browser` condition) and what it imports: not
+ * node-index.js, which loads a native addon through `module`, nor its Node streams.
+ */
+const MSGPACKR_BROWSER = /^node_modules\/msgpackr\/(index|pack|unpack|iterators|scan)\.js$/;
+
+/** Where a browser bundle's modules may come from: the core, the browser entry, msgpackr's browser entry, the page. */
+const BROWSER_MODULES = [/^dist\/src\//, /^dist\/platform\/browser\//, MSGPACKR_BROWSER, /^fixture\//];
 
 /** What in the bundled code betrays Node: a `node:` specifier, or a global browsers do not have. */
 const NODE_CODE = [
@@ -62,11 +72,21 @@ const NODE_CODE = [
   /(?<![.\w$])(?:Buffer|process|require|global|setImmediate|__dirname|__filename)(?![\w$])/g,
 ];
 
+/**
+ * msgpackr feature-tests `Buffer` (`typeof Buffer !== "undefined"`) and uses it only where it
+ * exists: its modules may name `Buffer`, and nothing else of Node. That the page works without it
+ * is shown by running it in Chromium (chromium.browser.test.ts), where `Buffer` does not exist.
+ */
+const allowedNames = (id: string) => (MSGPACKR_BROWSER.test(id) ? ["Buffer"] : []);
+
 /** Everything that shows Node code in `bundle`: modules from elsewhere, external imports, Node names. */
 export function nodeTraces(bundle: BrowserBundle): string[] {
+  const names = Object.entries(bundle.moduleCode).flatMap(([id, code]) =>
+    NODE_CODE.flatMap((pattern) => code.match(pattern) ?? []).filter((name) => !allowedNames(id).includes(name)),
+  );
   return [
     ...bundle.modules.filter((id) => !BROWSER_MODULES.some((allowed) => allowed.test(id))).map((id) => `module ${id}`),
     ...bundle.imports.map((id) => `import ${id}`),
-    ...NODE_CODE.flatMap((pattern) => [...new Set(bundle.code.match(pattern) ?? [])].map((name) => `code ${name}`)),
+    ...[...new Set(names)].map((name) => `code ${name}`),
   ];
 }

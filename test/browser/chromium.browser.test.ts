@@ -46,20 +46,47 @@ describe("the client scenarios in Chromium", () => {
   });
 });
 
-describe("the bundle-check page (bundle.ts), built with Vite from the package", () => {
-  it("loads and echoes over ws", async () => {
+interface BundlePage {
+  echoOnce(addr: string, text: string): Promise<string>;
+  msgpackEcho(addr: string, message: unknown): Promise<unknown>;
+}
+
+/** The bundle-check page's functions, its script loaded once. */
+let bundlePage: Promise<BundlePage> | undefined;
+function loadBundlePage(): Promise<BundlePage> {
+  bundlePage ??= (async () => {
     const url = URL.createObjectURL(new Blob([inject("bundleCode")], { type: "text/javascript" }));
     try {
       await import(/* @vite-ignore */ url);
     } finally {
       URL.revokeObjectURL(url);
     }
-    const page = (globalThis as { messageIoBundleCheck?: { echoOnce(addr: string, text: string): Promise<string> } })
-      .messageIoBundleCheck;
+    return (globalThis as { messageIoBundleCheck?: BundlePage }).messageIoBundleCheck as BundlePage;
+  })();
+  return bundlePage;
+}
+
+const within10s = <T>(promise: Promise<T>) =>
+  Promise.race([promise, new Promise<string>((resolve) => setTimeout(() => resolve("no answer within 10 s"), 10_000))]);
+
+describe("the bundle-check page (bundle.ts), built with Vite from the package", () => {
+  it("loads and echoes over ws", async () => {
+    const page = await loadBundlePage();
     expect(page).toBeDefined();
-    const timeout = new Promise<string>((resolve) => setTimeout(() => resolve("no answer within 10 s"), 10_000));
-    await expect(Promise.race([page!.echoOnce(addresses.echo, "hello from the bundle"), timeout])).resolves.toBe(
+    await expect(within10s(page.echoOnce(addresses.echo, "hello from the bundle"))).resolves.toBe(
       "hello from the bundle",
     );
+  });
+
+  it("round-trips a msgpack message with msgpackr's browser build, in a page without Buffer", async () => {
+    expect(typeof (globalThis as { Buffer?: unknown }).Buffer).toBe("undefined");
+    const page = await loadBundlePage();
+    const message = {
+      text: "héllo ✓",
+      at: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)),
+      big: 2n ** 60n,
+      blob: Uint8Array.of(1, 2, 255),
+    };
+    await expect(within10s(page.msgpackEcho(addresses.echo, message))).resolves.toEqual(message);
   });
 });

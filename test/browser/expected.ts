@@ -2,8 +2,10 @@
  * The log every scenario must produce, written once for both platforms. Only the last scenario
  * depends on the platform, by design: the browser has only the `ws` client.
  */
+import { msgpack } from "message-io";
 import { line } from "./log.js";
 import { payloads, RECONNECT, type ScenarioName, type ScenarioPlatform } from "./scenarios.js";
+import { describeValue, typedMessages } from "./typed-scenarios.js";
 
 const { call, connected, disconnected, message, reconnecting, reconnected, signal } = line;
 
@@ -151,6 +153,25 @@ const expected: Record<ScenarioName, (platform: ScenarioPlatform["name"]) => str
     call("isReady after remove", undefined),
     signal("waited"),
   ],
+  "typed-messages": () => {
+    const encoded = typedMessages.map((message) => msgpack<unknown>().encode(message));
+    const bytes = encoded.reduce((sum, data) => sum + data.length, 0);
+    return [
+      connected("echo", true, false),
+      ...typedMessages.map((_, i) => call(`send(typed #${i})`, "sent")),
+      ...encoded.map((data) => message("echo", data)),
+      ...typedMessages.map((sent, i) => call(`message #${i} decodes to`, describeValue(sent))),
+      call("send(a symbol) throws", "INVALID_ARGUMENT, with its cause: true"),
+      call("stats: messages sent, received", `${typedMessages.length}, ${typedMessages.length}`),
+      call("stats: bytes sent = received = the echoes' bytes", bytes > 0),
+      call("stats: lastReceivedAt >= openedAt", true),
+      call("send(garbage)", "sent"),
+      disconnected("echo", true),
+      call("disconnected code", "DECODE_ERROR"),
+      call("node stats: connections, dropped", "0, 1"),
+      call("stats of the ended endpoint", undefined),
+    ];
+  },
 
   "unsupported-transports": (platform) => {
     const onlyWsClient = platform === "browser";

@@ -12,7 +12,7 @@ import {
   type NetError as NetErrorType,
   type NodeHandler,
   type NodeListener,
-  type SplitOptions,
+  type Split,
   Transport,
 } from "message-io";
 import {
@@ -24,8 +24,7 @@ import {
   type ScenarioResult,
   STRICT_MAX_MESSAGE_SIZE,
 } from "./log.js";
-
-type Split = <S = never>(options?: SplitOptions) => { handler: NodeHandler<S>; listener: NodeListener<S> };
+import { scenarioCodecs, typedScenarios } from "./typed-scenarios.js";
 
 export interface ScenarioPlatform {
   readonly name: "node" | "browser";
@@ -34,7 +33,7 @@ export interface ScenarioPlatform {
   readonly requestFrame: (callback: () => void) => void;
 }
 
-interface Context<S> {
+export interface Context<S> {
   readonly handler: NodeHandler<S>;
   readonly listener: NodeListener<S>;
   readonly log: ScenarioLog<S>;
@@ -319,6 +318,7 @@ export const scenarios = {
     handler.signals.sendWithTimer("waited", 300);
     await log.waitFor(isSignal("waited"));
   },
+  ...typedScenarios,
 } satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof scenarios;
@@ -336,7 +336,8 @@ export async function runScenario(
   platform: ScenarioPlatform,
   at: ScenarioAddresses,
 ): Promise<ScenarioResult> {
-  const { handler, listener } = platform.split<string>();
+  const codec = scenarioCodecs[name]?.();
+  const { handler, listener } = codec === undefined ? platform.split<string>() : platform.split<string, any>({ codec });
   const log = new ScenarioLog<string>(at);
   const followed = notFollowed.has(name) ? undefined : log.follow(listener);
   try {

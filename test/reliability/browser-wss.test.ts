@@ -25,17 +25,25 @@ let browser: Browser;
 let pages: https.Server;
 let pagesOrigin: string;
 
+/**
+ * The page loads the built modules as they are, without a bundler: the browser build's one
+ * dependency, msgpackr (for `msgpack()`), is found through an import map at its browser entry.
+ */
+const PAGE = `<!doctype html><title>wss</title>
+<script type="importmap">{ "imports": { "msgpackr": "/node_modules/msgpackr/index.js" } }</script>`;
+const SERVED = ["dist", "node_modules/msgpackr"];
+
 beforeAll(async () => {
   certs = await makeCertificates();
   // The page and the package's built modules, over HTTPS with the same trusted certificate.
   pages = https.createServer({ key: certs.key, cert: certs.cert }, async (request, response) => {
     const url = new URL(request.url ?? "/", "https://localhost");
     if (url.pathname === "/") {
-      response.writeHead(200, { "Content-Type": "text/html" }).end("<!doctype html><title>wss</title>");
+      response.writeHead(200, { "Content-Type": "text/html" }).end(PAGE);
       return;
     }
     const file = path.join(root, path.normalize(url.pathname));
-    if (!url.pathname.startsWith("/dist/") || !file.startsWith(path.join(root, "dist"))) {
+    if (!SERVED.some((folder) => file.startsWith(path.join(root, folder, path.sep)))) {
       response.writeHead(404).end();
       return;
     }

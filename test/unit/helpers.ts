@@ -10,24 +10,24 @@ export async function turns(count = 3): Promise<void> {
 }
 
 /** The next event; fails instead of hanging when none comes (a guard, not a synchronisation). */
-export async function next<S>(receiver: EventReceiver<S>, guardMs = 5000): Promise<NodeEvent<S>> {
+export async function next<S, M = Uint8Array>(receiver: EventReceiver<S, M>, guardMs = 5000): Promise<NodeEvent<S, M>> {
   const event = await receiver.receiveTimeout(guardMs);
   if (event === undefined) throw new Error(`no event within ${guardMs} ms`);
   return event;
 }
 
 /** The next event, which must be of `type`. */
-export async function nextOf<S, T extends NodeEvent<S>["type"]>(
-  receiver: EventReceiver<S>,
+export async function nextOf<S, T extends NodeEvent<S>["type"], M = Uint8Array>(
+  receiver: EventReceiver<S, M>,
   type: T,
-): Promise<Extract<NodeEvent<S>, { type: T }>> {
+): Promise<Extract<NodeEvent<S, M>, { type: T }>> {
   const event = await next(receiver);
   expect(event.type, `expected ${type}, got ${JSON.stringify(describeEvent(event))}`).toBe(type);
-  return event as Extract<NodeEvent<S>, { type: T }>;
+  return event as Extract<NodeEvent<S, M>, { type: T }>;
 }
 
 /** A short, comparable description of an event. */
-export function describeEvent<S>(event: NodeEvent<S>): unknown {
+export function describeEvent<S, M>(event: NodeEvent<S, M>): unknown {
   switch (event.type) {
     case "signal":
       return { signal: event.signal };

@@ -409,14 +409,19 @@ describe("sends while not linked", () => {
     expect(network.send(endpoint, "d")).toBe(SendStatus.Sent);
     expect(await setup.serverMessages()).toEqual(["message a", "message b", "message c", "message d"]);
 
+    // Statistics count a held message when a link takes it, not while it is held (LAYERS.md 3).
+    expect(network.stats(endpoint)).toMatchObject({ messagesSent: 4, bytesSent: 4 });
+
     await setup.serverGone();
     expect(await setup.events()).toEqual(["reconnecting 1 in 100"]);
     expect(network.send(endpoint, "e")).toBe(SendStatus.Queued);
     expect(network.send(endpoint, "f")).toBe(SendStatus.Queued);
+    expect(network.stats()).toMatchObject({ messagesSent: 4 });
     await setup.listen();
     expect(await setup.advance(100)).toEqual(["reconnected"]);
     expect(network.send(endpoint, "g")).toBe(SendStatus.Sent);
     expect(await setup.serverMessages()).toEqual(["message e", "message f", "message g"]);
+    expect(network.stats(endpoint)).toMatchObject({ messagesSent: 7, bytesSent: 7 });
   });
 
   it("are held up to maxPendingBytes: past it, buffer-full and nothing is held", async () => {

@@ -61,6 +61,8 @@ export class ReconnectingConnection implements Connection {
     private readonly sink: ConnectionSink,
     private readonly settings: ReconnectSettings,
     private readonly clock: Clock,
+    /** Told of each held message as a link takes it, for the connection's statistics. */
+    private readonly handed: (bytes: number) => void = () => {},
   ) {
     const first = this.dial();
     this.addr = first.addr;
@@ -123,7 +125,7 @@ export class ReconnectingConnection implements Connection {
     while (this.held.length > 0 && this.inner === inner && this.linked) {
       const data = this.held.shift() as Uint8Array;
       this.heldBytes -= data.length;
-      inner.send(data);
+      if (inner.send(data) === SendStatus.Sent) this.handed(data.length);
     }
     if (this.inner !== inner || !this.linked) return;
     if (this.everLinked) {
