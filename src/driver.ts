@@ -3,6 +3,7 @@ import { Endpoint } from "./endpoint.js";
 import { ErrorCode, NetError } from "./errors.js";
 import type { EventQueue } from "./event-queue.js";
 import type { Peer } from "./events.js";
+import type { PeerTracker } from "./layer/identity/peers.js";
 import type { ResourceId } from "./resource-id.js";
 import { newResourceId, transportOf } from "./resource-id.js";
 import { type LocalResource, RemoteResource, type Resource } from "./resources.js";
@@ -18,6 +19,8 @@ import { type TransportName, transportInfo } from "./transport.js";
  */
 export class Driver<S> {
   readonly resources = new Map<ResourceId, Resource>();
+  /** `handler.peers` of a node with `identity`: told of every connection with a peer, and of every end. */
+  peers: PeerTracker | undefined;
 
   constructor(private readonly queue: EventQueue<S>) {}
 
@@ -48,6 +51,7 @@ export class Driver<S> {
     resource.state = "closed";
     this.resources.delete(resource.id);
     if (resource.listener !== undefined) resource.listener.connections -= 1;
+    if (this.peers !== undefined) this.peers.removed(resource.id);
   }
 
   /** `remove` and `stop`: forget the resource, discard its queued events, close it silently. */
@@ -56,6 +60,7 @@ export class Driver<S> {
     this.resources.delete(resource.id);
     if (resource instanceof RemoteResource) {
       if (resource.state !== "closed" && resource.listener !== undefined) resource.listener.connections -= 1;
+      if (this.peers !== undefined) this.peers.removed(resource.id);
       resource.state = "closed";
       resource.waiter?.reject(reason);
       resource.waiter = undefined;
@@ -74,6 +79,7 @@ export class Driver<S> {
     listener.connections += 1;
     this.resources.set(resource.id, resource);
     const endpoint = resource.endpoint;
+    if (peer !== undefined) this.peers?.added(peer.id, endpoint);
     this.queue.pushEvent(
       peer === undefined
         ? { type: "accepted", endpoint, listener: listener.id }
@@ -101,6 +107,7 @@ class ConnectionDriver<S> implements ConnectionSink {
     if (this.tooEarly(() => this.ready(peer))) return;
     const endpoint = resource.endpoint as Endpoint;
     resource.state = "ready";
+    if (peer !== undefined) this.driver.peers?.added(peer.id, endpoint);
     this.driver.emit(
       peer === undefined
         ? { type: "connected", endpoint, ok: true }

@@ -24,6 +24,7 @@ export { type NetEvent, type NodeEvent, type Peer, SendStatus } from "./events.j
 export { encodeVarint, FrameDecoder, MAX_PREFIX_BYTES, varintSize, writeVarint } from "./framing.js";
 export type { Codec } from "./layer/codec.js";
 export type { IdentityOptions } from "./layer/identity/options.js";
+export type { Peers } from "./layer/identity/peers.js";
 export type { EventReceiver, NodeListener } from "./listener.js";
 export type { NetworkController, SendData } from "./network.js";
 export type { NodeHandler, SignalSender, SplitOptions } from "./node.js";

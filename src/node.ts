@@ -4,11 +4,14 @@ import { Driver } from "./driver.js";
 import { ErrorCode, NetError } from "./errors.js";
 import { EventQueue, type TimerId } from "./event-queue.js";
 import type { Codec } from "./layer/codec.js";
+import { identityAdapter } from "./layer/identity/adapter.js";
 import type { IdentityOptions } from "./layer/identity/options.js";
+import { PeerRegistry, type Peers } from "./layer/identity/peers.js";
+import { identitySettings } from "./layer/identity/settings.js";
 import { Listener, type NodeListener } from "./listener.js";
-import { Network, type NetworkController } from "./network.js";
+import { Network, type NetworkController, type SendData } from "./network.js";
 import { transportIndex } from "./resource-id.js";
-import { registerTransportInfo } from "./transport.js";
+import { registerTransportInfo, Transport } from "./transport.js";
 
 /** `handler.signals`: events a program sends to itself, through the same queue as the network's. */
 export interface SignalSender<S> {
@@ -26,6 +29,8 @@ export interface SignalSender<S> {
 export interface NodeHandler<S> {
   readonly network: NetworkController;
   readonly signals: SignalSender<S>;
+  /** With `identity`: the live connections by peer id (LAYERS.md section 2); always empty without. */
+  readonly peers: Peers;
   /** Closes every resource without events, cancels timers, drops queued events, settles the listener. Final. */
   stop(): void;
   isRunning(): boolean;
@@ -53,16 +58,23 @@ export interface Platform {
 export function createSplit(platform: Platform) {
   return function split<S = never>(options: SplitOptions = {}): { handler: NodeHandler<S>; listener: NodeListener<S> } {
     const clock = options.clock ?? systemClock;
+    const identity =
+      options.identity === undefined ? undefined : identitySettings(options.identity, options.codec, clock);
     const adapters = new Map<string, Adapter>();
     for (const adapter of [...platform.adapters, ...(options.adapters ?? [])]) {
       transportIndex(adapter.transport);
       registerTransportInfo(adapter.transport, adapter.info);
-      adapters.set(adapter.transport, adapter);
+      adapters.set(
+        adapter.transport,
+        identity !== undefined && hasHandshake(adapter) ? identityAdapter(adapter, identity) : adapter,
+      );
     }
     const queue = new EventQueue<S>(clock);
     const driver = new Driver<S>(queue);
     let running = true;
     const network = new Network<S>(adapters, driver, () => !running);
+    const peers = new PeerRegistry<SendData>((endpoint, message) => network.send(endpoint, message));
+    if (identity !== undefined) driver.peers = peers;
     const stop = () => {
       if (!running) return;
       running = false;
@@ -89,7 +101,15 @@ export function createSplit(platform: Platform) {
       },
       cancelTimer: (id) => queue.cancelTimer(id),
     };
-    const handler: NodeHandler<S> = { network, signals, stop, isRunning: () => running };
+    const handler: NodeHandler<S> = { network, signals, peers, stop, isRunning: () => running };
     return { handler, listener };
   };
+}
+
+/**
+ * Identity runs on packet-based, connection-oriented transports; `cluster` is one, but its
+ * endpoints are nodes of the cluster, not peers (LAYERS.md section 6).
+ */
+function hasHandshake(adapter: Adapter): boolean {
+  return adapter.info.connectionOriented && adapter.info.packetBased && adapter.transport !== Transport.Cluster;
 }
