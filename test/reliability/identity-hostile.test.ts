@@ -1,0 +1,170 @@
+/**
+ * Hostile peers against a listener with identity (LAYERS.md section 2): a hello that never comes,
+ * a hello of 10 MB, garbage instead of a hello, an id of 10,000 bytes, a flood of pings, and
+ * thousands of half-done handshakes. Each ends only that connection (a failed handshake silently,
+ * an accepted flooder with a code), nothing escapes to the process, and a good client is served.
+ *
+ * The attackers are nodes without identity, which send whatever bytes they like as messages, so
+ * the same attacks run on every transport; the half-done handshakes are raw TCP sockets.
+ */
+import { type Endpoint, encodeVarint, type NetEvent, type NodeEvent, SendStatus, Transport } from "message-io";
+import { afterEach, describe, expect, it } from "vitest";
+import { encodeHello, encodePing, Tag } from "../../src/layer/identity/wire.js";
+import { identityNode, nodeWith, stopIdentityNodes } from "../support/identity.js";
+import { isAccepted, isConnected, isDisconnected, isMessage, type Recorder } from "../support/recorder.js";
+import { guardEveryTest, rawSocket, socketClosed } from "./support.js";
+
+type Accepted = Extract<NetEvent, { type: "accepted" }>;
+
+const LOCAL = "127.0.0.1:0";
+const TIMEOUT = 400;
+const transports = [Transport.FramedTcp, Transport.Ws] as const;
+const utf8 = new TextEncoder();
+
+guardEveryTest(stopIdentityNodes);
+afterEach(stopIdentityNodes);
+
+const dial = (transport: string, addr: string) => (transport === Transport.Ws ? `ws://${addr}/` : addr);
+
+/** An echo server with identity and a short handshake deadline, and a good client already served. */
+async function setUp(transport: string) {
+  const server: Recorder = identityNode({ id: "server", timeout: TIMEOUT }, (event) => {
+    if (event.type === "message") server.network.send(event.endpoint, event.data);
+  });
+  const { addr } = await server.network.listen(transport, LOCAL);
+  const good = identityNode({ id: "good" });
+  const endpoint = await good.network.connectAsync(transport, dial(transport, addr));
+  await echo(good, endpoint, "before");
+  return { server, addr, good, endpoint };
+}
+
+async function echo(node: Recorder, endpoint: Endpoint, content: string): Promise<void> {
+  expect(node.network.send(endpoint, content)).toBe(SendStatus.Sent);
+  await node.waitFor((e) => isMessage(e) && new TextDecoder().decode(e.data) === content);
+}
+
+/** The good client is still served, and the server never heard of anyone but it (and `also`). */
+async function assertOnlyGoodServed(setup: Awaited<ReturnType<typeof setUp>>, also: string[] = []): Promise<void> {
+  await echo(setup.good, setup.endpoint, "after");
+  expect(setup.good.events.filter(isDisconnected)).toEqual([]);
+  const others = setup.server.events.filter(
+    (e) => e.type !== "message" && !(isAccepted(e) && e.peer?.id === "good") && !also.includes(idOf(setup.server, e)),
+  );
+  expect(others).toEqual([]);
+}
+
+/** The peer id of the connection an event is about, looked up in the server's `accepted` events. */
+function idOf(server: Recorder, event: NodeEvent<never>): string {
+  if (event.type === "signal") return "";
+  const accepted = server.events.find((e) => isAccepted(e) && e.endpoint === event.endpoint);
+  return accepted?.type === "accepted" ? (accepted.peer?.id ?? "") : "";
+}
+
+/** A node without identity connected to `addr`: it sees the server's hello as a message. */
+async function attacker(transport: string, addr: string) {
+  const node = nodeWith({});
+  const endpoint = await node.network.connectAsync(transport, dial(transport, addr));
+  expect((await node.waitFor(isMessage)).data[0]).toBe(Tag.Hello);
+  return { node, endpoint };
+}
+
+describe.each(transports)("%s listener with identity under attack", (transport) => {
+  it("closes, silently, a connection whose hello never comes", async () => {
+    const setup = await setUp(transport);
+    const { node } = await attacker(transport, setup.addr);
+    const started = performance.now();
+    await node.waitFor(isDisconnected);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(TIMEOUT - 50);
+    await assertOnlyGoodServed(setup);
+  });
+
+  it("closes, silently, a connection whose hello is 10 MB", async () => {
+    const setup = await setUp(transport);
+    const { node, endpoint } = await attacker(transport, setup.addr);
+    const huge = encodeHello(utf8.encode("huge"), new Uint8Array(10 * 1024 * 1024), false);
+    expect(node.network.send(endpoint, huge)).toBe(SendStatus.Sent);
+    await node.waitFor(isDisconnected);
+    await assertOnlyGoodServed(setup);
+  });
+
+  it("closes, silently, connections that send garbage instead of a hello", async () => {
+    const setup = await setUp(transport);
+    const garbage = [
+      utf8.encode("GET / HTTP/1.1\r\n\r\n"),
+      new Uint8Array(0),
+      new Uint8Array([Tag.Hello]),
+      new Uint8Array([Tag.Hello, 0x4d, 0x49, 99, 0, 1, 0x61]), // a version from the future
+      new Uint8Array([Tag.Accept]),
+      new Uint8Array([Tag.Data, 1, 2, 3]),
+      encodePing(Tag.Ping, 1),
+      encodeHello(new Uint8Array([0xff, 0xfe]), undefined, false), // an id that is not UTF-8
+    ];
+    for (const bytes of garbage) {
+      const { node, endpoint } = await attacker(transport, setup.addr);
+      node.network.send(endpoint, bytes);
+      await node.waitFor(isDisconnected);
+    }
+    await assertOnlyGoodServed(setup);
+  });
+
+  it("closes, silently, a connection whose id has 10,000 bytes", async () => {
+    const setup = await setUp(transport);
+    const { node, endpoint } = await attacker(transport, setup.addr);
+    const length = encodeVarint(10_000);
+    const hello = new Uint8Array(5 + length.length + 10_000).fill(0x61);
+    hello.set([Tag.Hello, 0x4d, 0x49, 1, 0], 0);
+    hello.set(length, 5);
+    node.network.send(endpoint, hello);
+    await node.waitFor(isDisconnected);
+    await assertOnlyGoodServed(setup);
+  });
+
+  it("ends a peer that floods pings with PROTOCOL_ERROR, and only it", async () => {
+    const setup = await setUp(transport);
+    const { node, endpoint } = await attacker(transport, setup.addr);
+    node.network.send(endpoint, encodeHello(utf8.encode("flooder"), undefined, false));
+    node.network.send(endpoint, new Uint8Array([Tag.Accept]));
+    const accepted = await setup.server.waitFor((e): e is Accepted => isAccepted(e) && e.peer?.id === "flooder");
+    for (let i = 0; i < 1_000; i++) node.network.send(endpoint, encodePing(Tag.Ping, i));
+    const gone = await setup.server.waitFor((e) => isDisconnected(e) && e.endpoint === accepted.endpoint);
+    expect(gone.type === "disconnected" && gone.error?.code).toBe("PROTOCOL_ERROR");
+    await node.waitFor(isDisconnected);
+    // It was answered until it flooded: some pongs came back.
+    expect(node.events.filter((e) => isMessage(e) && e.data[0] === Tag.Pong).length).toBeGreaterThan(0);
+    await assertOnlyGoodServed(setup, ["flooder"]);
+  });
+});
+
+describe("thousands of half-done handshakes", () => {
+  it("hold bounded memory, end only themselves, and a good client is still served", async () => {
+    const COUNT = 2_500;
+    const server: Recorder = identityNode({ id: "server", timeout: 20_000 }, (event) => {
+      if (event.type === "message") server.network.send(event.endpoint, event.data);
+    });
+    const { addr } = await server.network.listen(Transport.FramedTcp, LOCAL);
+    const heapBefore = process.memoryUsage().heapUsed;
+    const sockets = [];
+    for (let i = 0; i < COUNT; i += 250) {
+      const batch = await Promise.all(Array.from({ length: 250 }, () => rawSocket(addr)));
+      // Half a hello: a frame prefix promising 50 bytes, and 3 of them.
+      for (const socket of batch) socket.write(new Uint8Array([50, Tag.Hello, 0x4d, 0x49]));
+      sockets.push(...batch);
+    }
+    // Past 1024 pending handshakes, the oldest are closed to make room.
+    const closed = sockets.map((socket) => socketClosed(socket).then(() => 1));
+    let evicted = 0;
+    for (const done of closed) void done.then(() => evicted++);
+    const good = identityNode({ id: "good" });
+    const endpoint = await good.network.connectAsync(Transport.FramedTcp, addr);
+    await echo(good, endpoint, "served");
+    for (let i = 0; i < 200 && evicted < COUNT - 1024; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(evicted).toBeGreaterThanOrEqual(COUNT - 1024);
+    expect(server.events.filter((e) => e.type !== "message")).toEqual([
+      expect.objectContaining({ type: "accepted", peer: { id: "good" } }),
+    ]);
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
+    for (const socket of sockets) socket.destroy();
+    await Promise.all(closed);
+    expect(good.events.filter(isConnected)).toHaveLength(1);
+  });
+});
