@@ -13,11 +13,14 @@ import {
   type SplitOptions,
   split,
 } from "message-io";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { decoratedNode, stopIdentityNodes } from "../support/identity.js";
 import { FakeClock } from "./fake-clock.js";
 import { expectNothingMore, expectThrowsCode, nextOf, text, turns, utf8 } from "./helpers.js";
 
 const MEMORY = "memory";
+
+afterEach(stopIdentityNodes);
 
 /** A node with `identity` on `adapter`, pulling its events with `enqueue()`. */
 function node(adapter: Adapter, identity: IdentityOptions | undefined, extra: SplitOptions = {}) {
@@ -330,6 +333,56 @@ describe("handler.peers", () => {
     await nextOf(client.events, "connected");
     expect(client.handler.peers.ids()).toEqual([]);
     stopAll(server, client);
+  });
+});
+
+describe("pings on the node's clock", () => {
+  /** The memory transport, with a switch that makes the listener's side stop sending (a frozen peer). */
+  function freezable() {
+    const adapter = memoryAdapter();
+    const state = { frozen: false };
+    const listen = adapter.listen as NonNullable<Adapter["listen"]>;
+    const wrapped: Adapter = {
+      ...adapter,
+      listen: (request) =>
+        listen({
+          ...request,
+          sink: {
+            ...request.sink,
+            accepted: (connection) => {
+              const send = connection.send.bind(connection);
+              connection.send = (data) => (state.frozen ? SendStatus.Sent : send(data));
+              return request.sink.accepted(connection);
+            },
+          },
+        }),
+    };
+    return { adapter: wrapped, state };
+  }
+
+  it("measures rtt and lastPingAt, and ends a peer silent for two intervals with ETIMEDOUT", async () => {
+    const clock = new FakeClock();
+    const { adapter, state } = freezable();
+    const server = node(adapter, { id: "server" }, { clock });
+    const { node: client, connections } = decoratedNode(adapter, { id: "client", ping: 100 }, { clock });
+    const { addr } = await server.network.listen(MEMORY, "server:0");
+    const endpoint = await client.network.connectAsync(MEMORY, addr);
+    const connection = connections[0] as { rtt?: number; lastPingAt?: number };
+    expect(connection.rtt).toBeUndefined();
+    clock.advance(100);
+    await turns();
+    expect(connection.rtt).toBe(0); // the fake clock stood still during the round trip
+    expect(connection.lastPingAt).toBeGreaterThan(Date.now() - 60_000);
+
+    state.frozen = true;
+    clock.advance(199);
+    await turns();
+    expect(client.events.filter((e) => e.type === "disconnected")).toEqual([]);
+    clock.advance(1);
+    const gone = await client.waitFor((e) => e.type === "disconnected");
+    expect(gone.type === "disconnected" && gone.endpoint === endpoint && gone.error?.code).toBe("ETIMEDOUT");
+    expect(clock.pending).toBe(0);
+    stopAll(server);
   });
 });
 
