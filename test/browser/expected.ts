@@ -2,6 +2,7 @@
  * The log every scenario must produce, written once for both platforms. Only the last scenario
  * depends on the platform, by design: the browser has only the `ws` client.
  */
+import { identityExpected } from "./identity-expected.js";
 import { line } from "./log.js";
 import { payloads, type ScenarioName, type ScenarioPlatform } from "./scenarios.js";
 
@@ -115,6 +116,8 @@ const expected: Record<ScenarioName, (platform: ScenarioPlatform["name"]) => str
       ...["tcp", "framed-tcp", "udp"].map((t) => call(`connectAsync(${t})`, verdict(!onlyWsClient))),
     ];
   },
+
+  ...identityExpected,
 };
 
 /** The log `name` must produce on `platform`. */

@@ -22,6 +22,10 @@ export interface ScenarioAddresses {
   readonly guarded: string;
   /** A loopback port nothing listens on. */
   readonly dead: string;
+  /** A node with identity: accepts the hello "v3", echoes (identity-server.ts). */
+  readonly identity: string;
+  /** Completes a handshake by hand, then never answers a ping (identity-server.ts). */
+  readonly mute: string;
 }
 
 export const STRICT_MAX_MESSAGE_SIZE = 1024;

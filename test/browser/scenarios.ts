@@ -15,6 +15,7 @@ import {
   type SplitOptions,
   Transport,
 } from "message-io";
+import { identityScenarios } from "./identity-scenarios.js";
 import {
   isEvent,
   isSignal,
@@ -254,6 +255,8 @@ export const scenarios = {
       );
     }
   },
+
+  ...identityScenarios,
 } satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof scenarios;

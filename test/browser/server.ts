@@ -3,6 +3,7 @@
  * with `ws` listeners in the roles of `ScenarioAddresses` (log.ts).
  */
 import { type ResourceId, split, Transport } from "message-io/node";
+import { startIdentityRoles } from "./identity-server.js";
 import { type Role, type ScenarioAddresses, STRICT_MAX_MESSAGE_SIZE } from "./log.js";
 
 const LOCAL = "127.0.0.1:0";
@@ -18,6 +19,7 @@ export interface ScenarioServer {
 export async function startScenarioServer(): Promise<ScenarioServer> {
   const { handler, listener } = split();
   const network = handler.network;
+  const identityRoles = await startIdentityRoles();
   try {
     const echo = await network.listen(Transport.Ws, LOCAL);
     const control = await network.listen(Transport.Ws, LOCAL);
@@ -58,14 +60,16 @@ export async function startScenarioServer(): Promise<ScenarioServer> {
         strict: strict.addr,
         guarded: guarded.addr,
         dead: freed.addr,
+        ...identityRoles.addresses,
       },
-      stop: () => {
+      stop: async () => {
         handler.stop();
-        return done;
+        await Promise.all([done, identityRoles.stop()]);
       },
     };
   } catch (error) {
     handler.stop();
+    await identityRoles.stop();
     throw error;
   }
 }
