@@ -80,6 +80,18 @@ describe.each(transports)("%s with identity", (transport) => {
     expect((await server.waitFor(isMessage)).data.length).toBe(1000);
   });
 
+  it("a peer that sends more than maxMessageSize is ended with MESSAGE_TOO_LARGE", async () => {
+    // The byte adapter takes messages up to the handshake's 64 KiB: the user's smaller limit holds anyway.
+    const server = identityNode({ id: "server" });
+    const client = identityNode({ id: "client" });
+    const { addr } = await server.network.listen(transport, LOCAL, { maxMessageSize: 1000 });
+    const endpoint = await client.network.connectAsync(transport, dial(transport, addr));
+    expect(client.network.send(endpoint, new Uint8Array(2000))).toBe(SendStatus.Sent);
+    const gone = await server.waitFor(isDisconnected);
+    expect(gone.error?.code).toBe("MESSAGE_TOO_LARGE");
+    expect(server.events.filter(isMessage)).toEqual([]);
+  });
+
   it("refused by the listener: REJECTED with the reason for the connector, nothing for the listener", async () => {
     const server = identityNode({
       id: "server",
