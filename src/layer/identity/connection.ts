@@ -30,6 +30,12 @@ const MAX_HELD_BYTES = 1024 * 1024;
 
 type Phase = "connecting" | "handshaking" | "open" | "ended";
 
+/** The error a CLOSE frame's code ends the connection with. */
+const closeCodes: Record<number, string> = {
+  [CloseCode.Replaced]: ErrorCode.Replaced,
+  [CloseCode.Timeout]: ErrorCode.Timeout,
+};
+
 /** What an acceptor reports to: its listener's bookkeeping (see adapter.ts). */
 export interface AcceptorHost {
   /** The handshake is done: returns the core's sink, or `undefined` when the core refused it. */
@@ -147,7 +153,10 @@ export class IdentityConnection implements Connection {
     const clock = this.settings.clock;
     this.timer = clock.setTimeout(() => {
       this.timer = undefined;
-      this.fail(new NetError(ErrorCode.Timeout, `no handshake within ${this.settings.timeout} ms`));
+      const why = `no handshake within ${this.settings.timeout} ms`;
+      // An acceptor ends silently, but tells the connector why, which would otherwise see a mere close.
+      if (this.acceptor !== undefined) this.sendFrame(encodeClose(CloseCode.Timeout, why));
+      this.fail(new NetError(ErrorCode.Timeout, why));
     }, this.settings.timeout);
     // An acceptor is still inside the adapter's `accepted` call, where it may not send yet.
     if (this.acceptor === undefined) this.sendHello();
@@ -228,7 +237,7 @@ export class IdentityConnection implements Connection {
         this.onPong(decodePing(frame));
         break;
       case Tag.Close: {
-        const code = frame[1] === CloseCode.Replaced ? ErrorCode.Replaced : ErrorCode.ConnectionLost;
+        const code = closeCodes[frame[1] as number] ?? ErrorCode.ConnectionLost;
         this.fail(new NetError(code, decodeReason(frame, 2)));
         break;
       }

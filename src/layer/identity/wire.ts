@@ -33,7 +33,7 @@ export const MAX_REASON_BYTES = 1024;
 export const MAX_ID_BYTES = 255;
 
 /** What a CLOSE frame says, as one byte. */
-export const CloseCode = { Replaced: 1 } as const;
+export const CloseCode = { Replaced: 1, Timeout: 2 } as const;
 
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
