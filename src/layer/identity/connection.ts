@@ -8,6 +8,7 @@
 import type { Connection, ConnectionSink, ResourceLimits } from "../../adapter.js";
 import { ErrorCode, NetError } from "../../errors.js";
 import { type Peer, SendStatus } from "../../events.js";
+import { runAccept } from "./accept.js";
 import { MAX_PINGS_PER_SECOND, PingBudget, Pinger } from "./pinger.js";
 import { type IdentitySettings, messageOf } from "./settings.js";
 import {
@@ -260,24 +261,7 @@ export class IdentityConnection implements Connection {
       this.refuse(`the hello does not decode: ${messageOf(error)}`);
       return;
     }
-    const accept = this.settings.accept;
-    let verdict: ReturnType<NonNullable<typeof accept>>;
-    try {
-      verdict = accept === undefined ? true : accept(peer);
-    } catch (error) {
-      this.refuse(messageOf(error));
-      return;
-    }
-    if (!isThenable(verdict)) {
-      this.decided(verdict);
-      return;
-    }
-    Promise.resolve(verdict).then(
-      (value) => this.decided(value),
-      (error: unknown) => {
-        if (this.phase === "handshaking") this.refuse(messageOf(error));
-      },
-    );
+    runAccept(this.settings.accept, peer, (verdict) => this.decided(verdict));
   }
 
   private decided(verdict: unknown): void {
@@ -392,8 +376,4 @@ export class IdentityConnection implements Connection {
     this.settings.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
