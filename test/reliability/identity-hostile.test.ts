@@ -7,11 +7,13 @@
  * The attackers are nodes without identity, which send whatever bytes they like as messages, so
  * the same attacks run on every transport; the half-done handshakes are raw TCP sockets.
  */
+import type { Socket } from "node:net";
 import { type Endpoint, encodeVarint, type NetEvent, type NodeEvent, SendStatus, Transport } from "message-io";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeHello, encodePing, Tag } from "../../src/layer/identity/wire.js";
 import { identityNode, nodeWith, stopIdentityNodes } from "../support/identity.js";
 import { isAccepted, isConnected, isDisconnected, isMessage, type Recorder } from "../support/recorder.js";
+import { rawUpgrade } from "./raw-ws.js";
 import { guardEveryTest, rawSocket, socketClosed } from "./support.js";
 
 type Accepted = Extract<NetEvent, { type: "accepted" }>;
@@ -135,27 +137,70 @@ describe.each(transports)("%s listener with identity under attack", (transport) 
   });
 });
 
-describe("thousands of half-done handshakes", () => {
+/**
+ * Resolves when the server gave `socket` up: it closed it (framed-tcp), or sent a WebSocket close
+ * frame (ws, whose closing handshake then waits for an answer the raw socket never gives).
+ */
+function givenUp(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    let buffered = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      // Unmasked server frames: opcode in the first byte's low bits, a 7-bit length (or 126 + 16 bits).
+      for (;;) {
+        if (buffered.length < 2) return;
+        const short = (buffered[1] as number) & 0x7f;
+        const header = short === 126 ? 4 : 2;
+        if (buffered.length < header) return;
+        const length = short === 126 ? buffered.readUInt16BE(2) : short;
+        if (buffered.length < header + length) return;
+        if (((buffered[0] as number) & 0x0f) === 0x8) resolve();
+        buffered = buffered.subarray(header + length);
+      }
+    });
+    socket.once("close", () => resolve());
+    socket.resume();
+  });
+}
+
+interface HalfDone {
+  readonly socket: Socket;
+  /** Resolves when the server gave this connection up. */
+  readonly gone: Promise<void>;
+}
+
+/** Opens one connection that starts a handshake and never finishes it. */
+const halfDone: Record<(typeof transports)[number], (addr: string) => Promise<HalfDone>> = {
+  // Half a hello: a frame prefix promising 50 bytes, and 3 of them.
+  [Transport.FramedTcp]: async (addr) => {
+    const socket = (await rawSocket(addr)).end(new Uint8Array([50, Tag.Hello, 0x4d, 0x49]));
+    return { socket, gone: socketClosed(socket) };
+  },
+  // Upgraded, then silent. Watched at once: the server may give it up while the others open.
+  [Transport.Ws]: async (addr) => {
+    const socket = await rawUpgrade(addr);
+    return { socket, gone: givenUp(socket) };
+  },
+};
+
+describe.each(transports)("%s: thousands of half-done handshakes", (transport) => {
   it("hold bounded memory, end only themselves, and a good client is still served", async () => {
-    const COUNT = 2_500;
+    const COUNT = 2_000;
     const server: Recorder = identityNode({ id: "server", timeout: 20_000 }, (event) => {
       if (event.type === "message") server.network.send(event.endpoint, event.data);
     });
-    const { addr } = await server.network.listen(Transport.FramedTcp, LOCAL);
+    const { addr } = await server.network.listen(transport, LOCAL);
     const heapBefore = process.memoryUsage().heapUsed;
-    const sockets = [];
-    for (let i = 0; i < COUNT; i += 250) {
-      const batch = await Promise.all(Array.from({ length: 250 }, () => rawSocket(addr)));
-      // Half a hello: a frame prefix promising 50 bytes, and 3 of them.
-      for (const socket of batch) socket.write(new Uint8Array([50, Tag.Hello, 0x4d, 0x49]));
-      sockets.push(...batch);
+    const attackers: HalfDone[] = [];
+    let evicted = 0;
+    for (let i = 0; i < COUNT; i += 200) {
+      const batch = await Promise.all(Array.from({ length: 200 }, () => halfDone[transport](addr)));
+      for (const attacker of batch) void attacker.gone.then(() => evicted++);
+      attackers.push(...batch);
     }
     // Past 1024 pending handshakes, the oldest are closed to make room.
-    const closed = sockets.map((socket) => socketClosed(socket).then(() => 1));
-    let evicted = 0;
-    for (const done of closed) void done.then(() => evicted++);
     const good = identityNode({ id: "good" });
-    const endpoint = await good.network.connectAsync(Transport.FramedTcp, addr);
+    const endpoint = await good.network.connectAsync(transport, dial(transport, addr));
     await echo(good, endpoint, "served");
     for (let i = 0; i < 200 && evicted < COUNT - 1024; i++) await new Promise((r) => setTimeout(r, 50));
     expect(evicted).toBeGreaterThanOrEqual(COUNT - 1024);
@@ -163,8 +208,8 @@ describe("thousands of half-done handshakes", () => {
       expect.objectContaining({ type: "accepted", peer: { id: "good" } }),
     ]);
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
-    for (const socket of sockets) socket.destroy();
-    await Promise.all(closed);
+    for (const { socket } of attackers) socket.destroy();
+    await Promise.all(attackers.map(({ socket }) => socketClosed(socket)));
     expect(good.events.filter(isConnected)).toHaveLength(1);
   });
 });
