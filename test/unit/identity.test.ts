@@ -386,6 +386,40 @@ describe("pings on the node's clock", () => {
   });
 });
 
+describe("inbound backpressure behind the handshake", () => {
+  it("pauses and resumes the byte connection's reading as without identity", async () => {
+    const adapter = memoryAdapter();
+    const calls: string[] = [];
+    const listen = adapter.listen as NonNullable<Adapter["listen"]>;
+    const recording: Adapter = {
+      ...adapter,
+      listen: (request) =>
+        listen({
+          ...request,
+          sink: {
+            ...request.sink,
+            accepted: (connection) => {
+              connection.pauseReading = () => calls.push("pause");
+              connection.resumeReading = () => calls.push("resume");
+              return request.sink.accepted(connection);
+            },
+          },
+        }),
+    };
+    const server = node(recording, { id: "server" });
+    const client = node(recording, { id: "client" });
+    const { addr } = await server.network.listen(MEMORY, "server:0", { maxQueuedMessages: 10 });
+    const endpoint = await client.network.connectAsync(MEMORY, addr);
+    await nextOf(server.events, "accepted");
+    for (let i = 0; i < 10; i++) client.network.send(endpoint, `m${i}`);
+    await turns();
+    expect(calls).toEqual(["pause"]);
+    for (let i = 0; i < 5; i++) await nextOf(server.events, "message");
+    expect(calls).toEqual(["pause", "resume"]);
+    stopAll(server, client);
+  });
+});
+
 describe("split's identity options", () => {
   const make =
     (identity: unknown, extra: SplitOptions = {}) =>
