@@ -6,6 +6,7 @@
 import {
   type Adapter,
   type Codec,
+  type Connection,
   type IdentityOptions,
   memoryAdapter,
   NetError,
@@ -55,6 +56,25 @@ async function connectedOk(node: TestNode) {
   const connected = await nextOf(node.events, "connected");
   if (!connected.ok) throw new Error(`connect failed: ${connected.error.code} ${connected.error.message}`);
   return connected;
+}
+
+/** `adapter`, with `patch` applied to each connection its listeners accept (the byte connection, under identity). */
+function onEachAccepted(adapter: Adapter, patch: (connection: Connection) => void): Adapter {
+  const listen = adapter.listen as NonNullable<Adapter["listen"]>;
+  return {
+    ...adapter,
+    listen: (request) =>
+      listen({
+        ...request,
+        sink: {
+          ...request.sink,
+          accepted: (connection) => {
+            patch(connection);
+            return request.sink.accepted(connection);
+          },
+        },
+      }),
+  };
 }
 
 /** A JSON codec, standing in for the built-in ones of LAYERS.md section 1. */
@@ -339,25 +359,12 @@ describe("handler.peers", () => {
 describe("pings on the node's clock", () => {
   /** The memory transport, with a switch that makes the listener's side stop sending (a frozen peer). */
   function freezable() {
-    const adapter = memoryAdapter();
     const state = { frozen: false };
-    const listen = adapter.listen as NonNullable<Adapter["listen"]>;
-    const wrapped: Adapter = {
-      ...adapter,
-      listen: (request) =>
-        listen({
-          ...request,
-          sink: {
-            ...request.sink,
-            accepted: (connection) => {
-              const send = connection.send.bind(connection);
-              connection.send = (data) => (state.frozen ? SendStatus.Sent : send(data));
-              return request.sink.accepted(connection);
-            },
-          },
-        }),
-    };
-    return { adapter: wrapped, state };
+    const adapter = onEachAccepted(memoryAdapter(), (connection) => {
+      const send = connection.send.bind(connection);
+      connection.send = (data) => (state.frozen ? SendStatus.Sent : send(data));
+    });
+    return { adapter, state };
   }
 
   it("measures rtt and lastPingAt, and ends a peer silent for two intervals with ETIMEDOUT", async () => {
@@ -388,24 +395,11 @@ describe("pings on the node's clock", () => {
 
 describe("inbound backpressure behind the handshake", () => {
   it("pauses and resumes the byte connection's reading as without identity", async () => {
-    const adapter = memoryAdapter();
     const calls: string[] = [];
-    const listen = adapter.listen as NonNullable<Adapter["listen"]>;
-    const recording: Adapter = {
-      ...adapter,
-      listen: (request) =>
-        listen({
-          ...request,
-          sink: {
-            ...request.sink,
-            accepted: (connection) => {
-              connection.pauseReading = () => calls.push("pause");
-              connection.resumeReading = () => calls.push("resume");
-              return request.sink.accepted(connection);
-            },
-          },
-        }),
-    };
+    const recording = onEachAccepted(memoryAdapter(), (connection) => {
+      connection.pauseReading = () => calls.push("pause");
+      connection.resumeReading = () => calls.push("resume");
+    });
     const server = node(recording, { id: "server" });
     const client = node(recording, { id: "client" });
     const { addr } = await server.network.listen(MEMORY, "server:0", { maxQueuedMessages: 10 });
