@@ -2,7 +2,7 @@
 import { REFUSAL, SERVER_ID } from "./identity-constants.js";
 import { line } from "./log.js";
 
-const { call, connected, disconnected, message } = line;
+const { call, connected, disconnected, message, signal } = line;
 
 export const identityExpected = {
   "identity-refused": () => [
@@ -25,6 +25,11 @@ export const identityExpected = {
     call("the older connection ended", true),
     call("disconnected code", "REPLACED"),
     call("the newer connection is ready", true),
+  ],
+  "identity-pings": () => [
+    connected("identity", true, false),
+    signal("eight intervals later"),
+    call("still connected", true),
   ],
   "identity-dead-server": () => [
     connected("mute", true, false),

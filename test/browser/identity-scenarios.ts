@@ -5,7 +5,7 @@
  */
 import { type NodeHandler, type SplitOptions, Transport } from "message-io";
 import { ACCEPTED_HELLO, SERVER_ID } from "./identity-constants.js";
-import { isEvent, type ScenarioLog } from "./log.js";
+import { isEvent, isSignal, type ScenarioLog } from "./log.js";
 import type { ScenarioPlatform } from "./scenarios.js";
 
 export interface IdentityContext {
@@ -78,6 +78,25 @@ export const identityScenarios = {
     } finally {
       tab2.handler.stop();
     }
+  },
+
+  /**
+   * A client with `ping` against a server that answers: still connected after many intervals.
+   * (Once `stats` is merged (LAYERS.md section 3), `stats(endpoint).rtt` is measured here too.)
+   */
+  async "identity-pings"(context: IdentityContext) {
+    const { log, at } = context;
+    await withNode(
+      context,
+      { identity: { id: "pinger", ping: 50, hello: utf8.encode(ACCEPTED_HELLO) } },
+      async (handler) => {
+        const endpoint = handler.network.connect(Transport.Ws, at.identity);
+        await log.waitFor(isEvent("connected", "identity", log));
+        handler.signals.sendWithTimer("eight intervals later", 400);
+        await log.waitFor(isSignal("eight intervals later"));
+        log.note("still connected", handler.network.isReady(endpoint.id));
+      },
+    );
   },
 
   /** A server that stops answering pings: a client with `ping` ends it with ETIMEDOUT. */
