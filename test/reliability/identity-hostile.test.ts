@@ -17,6 +17,8 @@ import { rawUpgrade } from "./raw-ws.js";
 import { guardEveryTest, rawSocket, socketClosed } from "./support.js";
 
 type Accepted = Extract<NetEvent, { type: "accepted" }>;
+/** How a connector's connection ends: a failed `connected`, or `disconnected`. */
+type Ended = { readonly error?: { readonly code: string } };
 
 const LOCAL = "127.0.0.1:0";
 const TIMEOUT = 400;
@@ -162,6 +164,33 @@ function givenUp(socket: Socket): Promise<void> {
     socket.resume();
   });
 }
+
+describe.each(transports)("%s connector with identity against a hostile server", (transport) => {
+  it("ends with PROTOCOL_ERROR for garbage, a 10 MB hello, a 10,000-byte id or a ping flood; nothing escapes", async () => {
+    const longId = new Uint8Array(5 + encodeVarint(10_000).length + 10_000).fill(0x61);
+    longId.set([Tag.Hello, 0x4d, 0x49, 1, 0x02], 0);
+    longId.set(encodeVarint(10_000), 5);
+    const serverHello = encodeHello(utf8.encode("server"), undefined, true);
+    const pings = Array.from({ length: 1_000 }, (_, i) => encodePing(Tag.Ping, i));
+    const attacks: Uint8Array[][] = [
+      [utf8.encode("HTTP/1.1 200 OK\r\n\r\n")],
+      [encodeHello(utf8.encode("server"), new Uint8Array(10 * 1024 * 1024), true)],
+      [longId],
+      [serverHello, new Uint8Array([Tag.Accept]), ...pings],
+    ];
+    for (const frames of attacks) {
+      const server: Recorder = nodeWith({}, (event) => {
+        if (event.type === "accepted") for (const frame of frames) server.network.send(event.endpoint, frame);
+      });
+      const { addr } = await server.network.listen(transport, LOCAL);
+      const client = identityNode({ id: "client" });
+      client.network.connect(transport, dial(transport, addr));
+      // The flood comes after a completed handshake: connected, then disconnected.
+      const ended = await client.waitFor((e) => (e.type === "connected" && !e.ok) || e.type === "disconnected");
+      expect((ended as Ended).error?.code).toBe("PROTOCOL_ERROR");
+    }
+  });
+});
 
 interface HalfDone {
   readonly socket: Socket;
