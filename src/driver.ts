@@ -4,6 +4,7 @@ import { ErrorCode, NetError } from "./errors.js";
 import type { EventQueue } from "./event-queue.js";
 import type { Peer } from "./events.js";
 import type { Codec } from "./layer/codec.js";
+import type { PeerTracker } from "./layer/identity/peers.js";
 import type { ResourceId } from "./resource-id.js";
 import { newResourceId, transportOf } from "./resource-id.js";
 import { type LocalResource, RemoteResource, type Resource } from "./resources.js";
@@ -26,6 +27,8 @@ export class Driver<S> {
   readonly retired = new Counters();
   /** Messages received and thrown away: udp over the inbound limits, payloads that did not decode. */
   dropped = 0;
+  /** `handler.peers` of a node with `identity`: told of every connection with a peer, and of every end. */
+  peers: PeerTracker | undefined;
 
   constructor(
     private readonly queue: EventQueue<S>,
@@ -90,6 +93,7 @@ export class Driver<S> {
     resource.state = "closed";
     this.forget(resource);
     if (resource.listener !== undefined) resource.listener.connections -= 1;
+    if (this.peers !== undefined) this.peers.removed(resource.id);
   }
 
   /** `remove` and `stop`: forget the resource, discard its queued events, close it silently. */
@@ -98,6 +102,7 @@ export class Driver<S> {
     this.forget(resource);
     if (resource instanceof RemoteResource) {
       if (resource.state !== "closed" && resource.listener !== undefined) resource.listener.connections -= 1;
+      if (this.peers !== undefined) this.peers.removed(resource.id);
       resource.state = "closed";
       resource.waiter?.reject(reason);
       resource.waiter = undefined;
@@ -122,6 +127,7 @@ export class Driver<S> {
     listener.connections += 1;
     this.resources.set(resource.id, resource);
     const endpoint = resource.endpoint;
+    if (peer !== undefined) this.peers?.added(peer.id, endpoint);
     this.queue.pushEvent(
       peer === undefined
         ? { type: "accepted", endpoint, listener: listener.id }
@@ -150,6 +156,7 @@ class ConnectionDriver<S> implements ConnectionSink {
     const endpoint = resource.endpoint as Endpoint;
     resource.state = "ready";
     resource.openedAt = resource.lastReceivedAt = Date.now();
+    if (peer !== undefined) this.driver.peers?.added(peer.id, endpoint);
     this.driver.emit(
       peer === undefined
         ? { type: "connected", endpoint, ok: true }
@@ -243,6 +250,12 @@ class ConnectionDriver<S> implements ConnectionSink {
     const resource = this.resource;
     if (resource.dropped || resource.state !== "ready") return;
     const endpoint = resource.endpoint as Endpoint;
+    const peers = this.driver.peers;
+    if (peer !== undefined && peers !== undefined) {
+      // The peer of the new link (a restarted server may come back with another id).
+      peers.removed(resource.id);
+      peers.added(peer.id, endpoint);
+    }
     this.driver.emit(
       peer === undefined
         ? { type: "reconnected", endpoint }

@@ -25,6 +25,7 @@ export { encodeVarint, FrameDecoder, MAX_PREFIX_BYTES, varintSize, writeVarint }
 export type { Codec } from "./layer/codec.js";
 export { json, text } from "./layer/codecs.js";
 export type { IdentityOptions } from "./layer/identity/options.js";
+export type { Peers } from "./layer/identity/peers.js";
 export { msgpack } from "./layer/msgpack.js";
 export type { EventReceiver, NodeListener } from "./listener.js";
 export type { NetworkController, Sendable, SendData } from "./network.js";

@@ -4,11 +4,14 @@ import { Driver } from "./driver.js";
 import { ErrorCode, NetError } from "./errors.js";
 import { EventQueue, type TimerId } from "./event-queue.js";
 import type { Codec } from "./layer/codec.js";
+import { identityAdapter } from "./layer/identity/adapter.js";
 import type { IdentityOptions } from "./layer/identity/options.js";
+import { PeerRegistry, type Peers } from "./layer/identity/peers.js";
+import { identitySettings } from "./layer/identity/settings.js";
 import { Listener, type NodeListener } from "./listener.js";
-import { Network, type NetworkController } from "./network.js";
+import { Network, type NetworkController, type Sendable, type SendData } from "./network.js";
 import { transportIndex } from "./resource-id.js";
-import { registerTransportInfo } from "./transport.js";
+import { registerTransportInfo, Transport } from "./transport.js";
 
 /** `handler.signals`: events a program sends to itself, through the same queue as the network's. */
 export interface SignalSender<S> {
@@ -29,6 +32,8 @@ export interface SignalSender<S> {
 export interface NodeHandler<S, M = Uint8Array> {
   readonly network: NetworkController<M>;
   readonly signals: SignalSender<S>;
+  /** With `identity`: the live connections by peer id (LAYERS.md section 2); always empty without. */
+  readonly peers: Peers<Sendable<M>>;
   /** Closes every resource without events, cancels timers, drops queued events, settles the listener. Final. */
   stop(): void;
   isRunning(): boolean;
@@ -73,16 +78,23 @@ export interface Split {
 export function createSplit(platform: Platform): Split {
   return function split<S = never>(options: SplitOptions<unknown> = {}): Node<S, unknown> {
     const clock = options.clock ?? systemClock;
+    const identity =
+      options.identity === undefined ? undefined : identitySettings(options.identity, options.codec, clock);
     const adapters = new Map<string, Adapter>();
     for (const adapter of [...platform.adapters, ...(options.adapters ?? [])]) {
       transportIndex(adapter.transport);
       registerTransportInfo(adapter.transport, adapter.info);
-      adapters.set(adapter.transport, adapter);
+      adapters.set(
+        adapter.transport,
+        identity !== undefined && hasHandshake(adapter) ? identityAdapter(adapter, identity) : adapter,
+      );
     }
     const queue = new EventQueue<S>(clock);
     const driver = new Driver<S>(queue, options.codec);
     let running = true;
     const network = new Network<S>(adapters, driver, () => !running, clock);
+    const peers = new PeerRegistry<unknown>((endpoint, message) => network.send(endpoint, message));
+    if (identity !== undefined) driver.peers = peers;
     const stop = () => {
       if (!running) return;
       running = false;
@@ -109,7 +121,15 @@ export function createSplit(platform: Platform): Split {
       },
       cancelTimer: (id) => queue.cancelTimer(id),
     };
-    const handler: NodeHandler<S, unknown> = { network, signals, stop, isRunning: () => running };
+    const handler: NodeHandler<S, unknown> = { network, signals, peers, stop, isRunning: () => running };
     return { handler, listener };
   };
+}
+
+/**
+ * Identity runs on packet-based, connection-oriented transports; `cluster` is one, but its
+ * endpoints are nodes of the cluster, not peers (LAYERS.md section 6).
+ */
+function hasHandshake(adapter: Adapter): boolean {
+  return adapter.info.connectionOriented && adapter.info.packetBased && adapter.transport !== Transport.Cluster;
 }

@@ -3,6 +3,7 @@
  * depends on the platform, by design: the browser has only the `ws` client.
  */
 import { msgpack } from "message-io";
+import { identityExpected } from "./identity-expected.js";
 import { line } from "./log.js";
 import { payloads, RECONNECT, type ScenarioName, type ScenarioPlatform } from "./scenarios.js";
 import { describeValue, typedMessages } from "./typed-scenarios.js";
@@ -182,6 +183,8 @@ const expected: Record<ScenarioName, (platform: ScenarioPlatform["name"]) => str
       ...["tcp", "framed-tcp", "udp"].map((t) => call(`connectAsync(${t})`, verdict(!onlyWsClient))),
     ];
   },
+
+  ...identityExpected,
 };
 
 /** The log `name` must produce on `platform`. */

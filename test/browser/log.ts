@@ -30,6 +30,10 @@ export interface ScenarioAddresses {
   readonly flaky: string;
   /** Accepts TCP and never says a word: a WebSocket handshake there never completes. */
   readonly silent: string;
+  /** A node with identity: accepts the hello "v3", echoes (identity-server.ts). */
+  readonly identity: string;
+  /** Completes a handshake by hand, then never answers a ping (identity-server.ts). */
+  readonly mute: string;
 }
 
 export const STRICT_MAX_MESSAGE_SIZE = 1024;

@@ -15,6 +15,7 @@ import {
   type Split,
   Transport,
 } from "message-io";
+import { identityScenarios } from "./identity-scenarios.js";
 import {
   isEvent,
   isSignal,
@@ -319,6 +320,7 @@ export const scenarios = {
     await log.waitFor(isSignal("waited"));
   },
   ...typedScenarios,
+  ...identityScenarios,
 } satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof scenarios;

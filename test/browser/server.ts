@@ -4,6 +4,7 @@
  */
 import net from "node:net";
 import { type ResourceId, split, Transport } from "message-io/node";
+import { startIdentityRoles } from "./identity-server.js";
 import { type Role, type ScenarioAddresses, STRICT_MAX_MESSAGE_SIZE } from "./log.js";
 
 const LOCAL = "127.0.0.1:0";
@@ -23,6 +24,7 @@ export interface ScenarioServer {
 export async function startScenarioServer(): Promise<ScenarioServer> {
   const { handler, listener } = split();
   const network = handler.network;
+  const identityRoles = await startIdentityRoles();
   try {
     const echo = await network.listen(Transport.Ws, LOCAL);
     const control = await network.listen(Transport.Ws, LOCAL);
@@ -91,15 +93,17 @@ export async function startScenarioServer(): Promise<ScenarioServer> {
         dead: freed.addr,
         flaky: flaky.addr,
         silent: silent.addr,
+        ...identityRoles.addresses,
       },
-      stop: () => {
+      stop: async () => {
         handler.stop();
         silent.close();
-        return done;
+        await Promise.all([done, identityRoles.stop()]);
       },
     };
   } catch (error) {
     handler.stop();
+    await identityRoles.stop();
     throw error;
   }
 }
