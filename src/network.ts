@@ -1,18 +1,13 @@
-import type { Adapter, CommonListenOptions, CommonOptions, Connection, ResourceLimits } from "./adapter.js";
+import type { Adapter, CommonListenOptions, CommonOptions, Connection } from "./adapter.js";
 import type { Driver } from "./driver.js";
 import { Endpoint } from "./endpoint.js";
 import { ErrorCode, NetError } from "./errors.js";
 import { SendStatus } from "./events.js";
+import { checkOptions, resolveLimits } from "./option-checks.js";
 import type { ConnectOptionsOf, ListenOptionsOf } from "./options.js";
 import { newResourceId, type ResourceId } from "./resource-id.js";
 import { LocalResource, RemoteResource } from "./resources.js";
-import {
-  DEFAULT_MAX_PENDING_BYTES,
-  DEFAULT_MAX_QUEUED_BYTES,
-  DEFAULT_MAX_QUEUED_MESSAGES,
-  type TransportInfo,
-  type TransportName,
-} from "./transport.js";
+import type { TransportName } from "./transport.js";
 
 const utf8 = new TextEncoder();
 
@@ -55,8 +50,9 @@ export class Network<S> implements NetworkController {
     const adapter = this.adapterFor(transport);
     if (adapter.listen === undefined) throw unsupported(transport, "listen");
     checkAddress(addr);
+    checkOptions(transport, "listen", options);
     const limits = resolveLimits(adapter.info, options);
-    const maxConnections = checkLimit(options.maxConnections, "maxConnections", Number.POSITIVE_INFINITY);
+    const maxConnections = options.maxConnections ?? Number.POSITIVE_INFINITY;
     const listener = new LocalResource(newResourceId(transport, true), limits, maxConnections);
     const sink = this.driver.listenerSink(listener, transport);
     try {
@@ -129,6 +125,7 @@ export class Network<S> implements NetworkController {
     const adapter = this.adapterFor(transport);
     if (adapter.connect === undefined) throw unsupported(transport, "connect");
     checkAddress(remote);
+    checkOptions(transport, "connect", options);
     const limits = resolveLimits(adapter.info, options);
     const resource = new RemoteResource(newResourceId(transport, false), limits, undefined);
     const sink = this.driver.connectionSink(resource);
@@ -174,23 +171,6 @@ export function toBytes(data: SendData): Uint8Array {
     ErrorCode.InvalidArgument,
     `send takes a Uint8Array, an ArrayBufferView, an ArrayBuffer or a string, not ${what}`,
   );
-}
-
-function resolveLimits(info: TransportInfo, options: CommonOptions): ResourceLimits {
-  return {
-    maxMessageSize: checkLimit(options.maxMessageSize, "maxMessageSize", info.maxMessageSize),
-    maxPendingBytes: checkLimit(options.maxPendingBytes, "maxPendingBytes", DEFAULT_MAX_PENDING_BYTES),
-    maxQueuedMessages: checkLimit(options.maxQueuedMessages, "maxQueuedMessages", DEFAULT_MAX_QUEUED_MESSAGES),
-    maxQueuedBytes: checkLimit(options.maxQueuedBytes, "maxQueuedBytes", DEFAULT_MAX_QUEUED_BYTES),
-  };
-}
-
-function checkLimit(value: number | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    throw new NetError(ErrorCode.InvalidArgument, `${name} must be a number >= 0, not ${String(value)}`);
-  }
-  return value;
 }
 
 function checkAddress(addr: unknown): void {

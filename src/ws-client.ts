@@ -231,10 +231,7 @@ export function wsClientAdapter(create: WebSocketFactory): Adapter<WsConnectOpti
     info: transportInfo(Transport.Ws),
     connect({ remote, options, limits, sink }) {
       const { url, addr } = resolveWsAddress(remote, options.tls !== undefined && options.tls !== false);
-      const timeout = options.timeout;
-      if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0)) {
-        throw new NetError(ErrorCode.InvalidArgument, `timeout must be a number of ms >= 0, not ${String(timeout)}`);
-      }
+      const timeout = options.timeout; // checked by the core (option-checks.ts)
       let socket: WebSocketLike;
       try {
         socket = create(url, options, limits);

@@ -14,7 +14,7 @@ import type {
   TransportInfo,
 } from "../../src/index.js";
 import { ErrorCode, formatHostPort, NetError, parseHostPort, SendStatus } from "../../src/index.js";
-import { checkTimeout, type DeadlineOptions, Deadlines } from "./deadlines.js";
+import { type DeadlineOptions, Deadlines } from "./deadlines.js";
 import { peerAddress } from "./peer-address.js";
 
 /** One connection's decoder. */
@@ -164,8 +164,8 @@ export function streamAdapter(
     connect({ remote, options, limits, sink }) {
       const { host, port } = parseHostPort(remote);
       const deadlines: DeadlineOptions = {
-        idleTimeout: checkTimeout("idleTimeout", options.idleTimeout),
-        frameTimeout: checkTimeout("frameTimeout", options.frameTimeout),
+        idleTimeout: options.idleTimeout,
+        frameTimeout: options.frameTimeout,
       };
       const source = options.sourceAddress === undefined ? undefined : parseSource(options.sourceAddress);
       const base = { host, port, localAddress: source?.host, localPort: source?.port };
@@ -190,9 +190,9 @@ export function streamAdapter(
     listen({ addr, options, limits, sink }) {
       const { host, port } = parseHostPort(addr);
       const deadlines: DeadlineOptions = {
-        handshakeTimeout: checkTimeout("handshakeTimeout", options.handshakeTimeout),
-        idleTimeout: checkTimeout("idleTimeout", options.idleTimeout),
-        frameTimeout: checkTimeout("frameTimeout", options.frameTimeout),
+        handshakeTimeout: options.handshakeTimeout,
+        idleTimeout: options.idleTimeout,
+        frameTimeout: options.frameTimeout,
       };
       const server = options.tls === undefined ? net.createServer() : tls.createServer(serverTls(options, deadlines));
       server.on(options.tls === undefined ? "connection" : "secureConnection", (socket: net.Socket) => {

@@ -10,7 +10,7 @@ import { type WebSocket, WebSocketServer } from "ws";
 import type { Connection, ConnectionSink, Listening, ListenRequest, WsListenOptions } from "../../src/index.js";
 import { ErrorCode, formatHostPort, NetError, parseHostPort, SendStatus } from "../../src/index.js";
 import { closeCodeError, wsPlatformError } from "../../src/ws-client.js";
-import { checkTimeout, Deadlines } from "./deadlines.js";
+import { Deadlines } from "./deadlines.js";
 import { peerAddress } from "./peer-address.js";
 import { unrefClosing } from "./ws-unref.js";
 
@@ -150,14 +150,9 @@ class WsServerConnection implements Connection {
 export function listenWs({ addr, options, limits, sink }: ListenRequest<WsListenOptions>): Promise<Listening> {
   const attached = options.server as http.Server | undefined;
   const { path, origins, heartbeat } = options;
-  const idleTimeout = checkTimeout("idleTimeout", options.idleTimeout);
-  const handshakeTimeout = checkTimeout("handshakeTimeout", options.handshakeTimeout ?? DEFAULT_WS_HANDSHAKE_TIMEOUT);
-  if (attached !== undefined && !(typeof attached.on === "function" && typeof attached.address === "function")) {
-    throw new NetError(ErrorCode.InvalidArgument, "the server option must be a node:http or node:https server");
-  }
-  if (heartbeat !== undefined && !(typeof heartbeat === "number" && heartbeat > 0)) {
-    throw new NetError(ErrorCode.InvalidArgument, `heartbeat must be a number of ms > 0, not ${String(heartbeat)}`);
-  }
+  // The options were checked by the core (src/option-checks.ts).
+  const idleTimeout = options.idleTimeout ?? 0;
+  const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_WS_HANDSHAKE_TIMEOUT;
   const { host, port } = attached === undefined ? parseHostPort(addr) : { host: "", port: 0 };
   const maxMessageSize = limits.maxMessageSize;
   const wss = new WebSocketServer({
