@@ -68,11 +68,12 @@ class UnixConnection implements Connection {
   }
 
   send(data: Uint8Array): SendStatus {
-    // Rule 5: the core already checked the size and the backlog; queue the frame and say so.
-    const prefix = Buffer.allocUnsafe(varintSize(data.length));
-    writeVarint(data.length, prefix, 0);
-    this.socket.write(prefix);
-    this.socket.write(data);
+    // Rule 5: the core already checked the size and the backlog; queue the frame and say so. The
+    // socket keeps a reference to what it queues and the caller may reuse `data` as soon as send
+    // returns, so the payload is copied, behind its prefix: one write per frame.
+    const frame = Buffer.allocUnsafe(varintSize(data.length) + data.length);
+    frame.set(data, writeVarint(data.length, frame, 0));
+    this.socket.write(frame);
     return SendStatus.Sent;
   }
 

@@ -134,3 +134,21 @@ it("a peer that breaks the framing ends with PROTOCOL_ERROR, and the listener go
   const answer = await client.waitFor(isMessage);
   expect(new TextDecoder().decode(answer.data)).toBe("still there?");
 });
+
+it("takes the bytes at the call: a sender that reuses its buffer at once corrupts nothing (rule 5)", async () => {
+  const server = unixNode(echo);
+  const path = join(directory, "reuse.sock");
+  await server.network.listen(UNIX_TRANSPORT, path);
+  const client = unixNode();
+  const endpoint = await client.network.connectAsync(UNIX_TRANSPORT, path);
+  const count = 200;
+  const scratch = new Uint8Array(64 * 1024); // large enough to be queued, not written at once
+  for (let i = 0; i < count; i++) {
+    scratch.fill(i);
+    expect(client.network.send(endpoint, scratch)).toBe(SendStatus.Sent);
+  }
+  scratch.fill(255);
+  const echoed = await client.waitForCount(isMessage, count);
+  const corrupted = echoed.filter((event, i) => !event.data.every((byte) => byte === (i & 0xff)));
+  expect(corrupted).toHaveLength(0);
+});
