@@ -7,7 +7,7 @@ import { checkOptions, resolveLimits } from "./option-checks.js";
 import type { ConnectOptionsOf, ListenOptionsOf } from "./options.js";
 import { newResourceId, type ResourceId } from "./resource-id.js";
 import { LocalResource, RemoteResource } from "./resources.js";
-import type { TransportName } from "./transport.js";
+import { isBuiltinTransport, type TransportName } from "./transport.js";
 
 const utf8 = new TextEncoder();
 
@@ -148,8 +148,11 @@ export class Network<S> implements NetworkController {
 
   private adapterFor(transport: TransportName): Adapter {
     const adapter = this.adapters.get(transport);
-    if (adapter === undefined) throw unsupported(transport, "use");
-    return adapter;
+    if (adapter !== undefined) return adapter;
+    if (isBuiltinTransport(transport)) throw unsupported(transport, "use");
+    // Most likely a typo ("framedtcp"): say so, and what would have worked.
+    const known = [...this.adapters.keys()].map((name) => `"${name}"`).join(", ");
+    throw new NetError(ErrorCode.UnsupportedTransport, `unknown transport "${transport}"; this node knows ${known}`);
   }
 }
 

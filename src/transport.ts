@@ -47,6 +47,11 @@ const builtinInfo: Record<BuiltinTransport, TransportInfo> = {
   cluster: { connectionOriented: true, packetBased: true, maxMessageSize: MiB },
 };
 
+/** Whether `name` is one of `Transport` (available on this platform or not). */
+export function isBuiltinTransport(name: string): name is BuiltinTransport {
+  return Object.hasOwn(builtinInfo, name);
+}
+
 const customInfo = new Map<string, TransportInfo>();
 
 /** The capabilities of a transport, built-in or registered by a custom adapter. */
