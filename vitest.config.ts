@@ -20,6 +20,7 @@ export default defineConfig({
             { find: /^message-io$/, replacement: source("./platform/node/index.ts") },
             { find: /^message-io\/node$/, replacement: source("./platform/node/index.ts") },
             { find: /^message-io\/browser$/, replacement: source("./platform/browser/index.ts") },
+            { find: /^message-io\/testing$/, replacement: source("./platform/node/testing.ts") },
           ],
         },
         test: {
