@@ -14,6 +14,7 @@ export type {
   ListenRequest,
   ResourceLimits,
 } from "./adapter.js";
+/** @deprecated Import it from `message-io/adapter`, with the rest of what adapters are written with. */
 export { memoryAdapter } from "./adapters/memory.js";
 export { formatHostPort, type HostPort, parseHostPort } from "./address.js";
 export type { Clock } from "./clock.js";
@@ -21,7 +22,6 @@ export { Endpoint } from "./endpoint.js";
 export { ErrorCode, NetError } from "./errors.js";
 export type { TimerId } from "./event-queue.js";
 export { type NetEvent, type NodeEvent, type Peer, SendStatus } from "./events.js";
-export { encodeVarint, FrameDecoder, MAX_PREFIX_BYTES, varintSize, writeVarint } from "./framing.js";
 export type { Codec } from "./layer/codec.js";
 export type { IdentityOptions } from "./layer/identity/options.js";
 export type { EventReceiver, NodeListener } from "./listener.js";

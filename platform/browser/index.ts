@@ -56,7 +56,7 @@ const wsAdapter = wsClientAdapter((url: string, { protocols }, _limits: Resource
   if (typeof NativeWebSocket !== "function") {
     throw new NetError(ErrorCode.UnsupportedTransport, "this platform has no WebSocket");
   }
-  return new NativeWebSocket(url, protocols) as WebSocketLike;
+  return new NativeWebSocket(url, protocols);
 });
 
 const splitWithWs = createSplit({ adapters: [wsAdapter] });

@@ -18,6 +18,10 @@ it("a process that used every transport and called stop() exits by itself", asyn
   const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
   const code = await exit;
   clearTimeout(timer);
-  expect(output).toContain(`stopped after ${Object.values(Transport).length} transports`);
+  // Every transport of the Node build (the ones added by adapters of their own come with their own adapter).
+  const used = /stopped after (.*)\n/.exec(output)?.[1]?.split(", ");
+  expect(used, output).toEqual(
+    expect.arrayContaining([Transport.Tcp, Transport.FramedTcp, Transport.Udp, Transport.Ws]),
+  );
   expect(code).toBe(0);
 });
