@@ -6,7 +6,7 @@ import type { Peer } from "./events.js";
 import type { ResourceId } from "./resource-id.js";
 import { newResourceId, transportOf } from "./resource-id.js";
 import { type LocalResource, RemoteResource, type Resource } from "./resources.js";
-import { type TransportName, transportInfo } from "./transport.js";
+import { type TransportInfo, type TransportName, transportInfo } from "./transport.js";
 
 /**
  * The one place where the event guarantees are enforced. Adapters report what their sockets do
@@ -19,7 +19,11 @@ import { type TransportName, transportInfo } from "./transport.js";
 export class Driver<S> {
   readonly resources = new Map<ResourceId, Resource>();
 
-  constructor(private readonly queue: EventQueue<S>) {}
+  constructor(
+    private readonly queue: EventQueue<S>,
+    /** The node's own transport capabilities (a custom transport's are its node's, not the process's). */
+    readonly infoOf: (transport: TransportName) => TransportInfo = transportInfo,
+  ) {}
 
   connectionSink(resource: RemoteResource): ConnectionSink {
     return new ConnectionDriver(this, resource);
@@ -92,7 +96,7 @@ class ConnectionDriver<S> implements ConnectionSink {
     private readonly driver: Driver<S>,
     private readonly resource: RemoteResource,
   ) {
-    this.lossy = !transportInfo(transportOf(resource.id)).connectionOriented;
+    this.lossy = !driver.infoOf(transportOf(resource.id)).connectionOriented;
   }
 
   ready(peer?: Peer<unknown>): void {

@@ -7,7 +7,7 @@ import { checkOptions, resolveLimits } from "./option-checks.js";
 import type { ConnectOptionsOf, ListenOptionsOf } from "./options.js";
 import { newResourceId, type ResourceId } from "./resource-id.js";
 import { LocalResource, RemoteResource } from "./resources.js";
-import { isBuiltinTransport, type TransportName } from "./transport.js";
+import { isBuiltinTransport, type TransportInfo, type TransportName } from "./transport.js";
 
 const utf8 = new TextEncoder();
 
@@ -35,6 +35,8 @@ export interface NetworkController {
   isReady(id: ResourceId): boolean | undefined;
   /** Bytes accepted by `send` and not yet handed to the operating system. */
   pendingBytes(endpoint: Endpoint): number;
+  /** The capabilities of a transport of this node: a built-in one, or a custom adapter's `info`. */
+  transportInfo(transport: TransportName): TransportInfo;
 }
 
 /** @internal The controller behind `handler.network`. */
@@ -118,6 +120,10 @@ export class Network<S> implements NetworkController {
   pendingBytes(endpoint: Endpoint): number {
     const resource = this.driver.resources.get(endpoint.id);
     return resource instanceof RemoteResource && resource.handle !== undefined ? resource.handle.pendingBytes() : 0;
+  }
+
+  transportInfo(transport: TransportName): TransportInfo {
+    return this.driver.infoOf(transport);
   }
 
   private open(transport: TransportName, remote: string, options: CommonOptions): RemoteResource {

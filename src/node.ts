@@ -8,7 +8,7 @@ import type { IdentityOptions } from "./layer/identity/options.js";
 import { Listener, type NodeListener } from "./listener.js";
 import { Network, type NetworkController } from "./network.js";
 import { transportIndex } from "./resource-id.js";
-import { registerTransportInfo } from "./transport.js";
+import { transportInfo } from "./transport.js";
 
 /** `handler.signals`: events a program sends to itself, through the same queue as the network's. */
 export interface SignalSender<S> {
@@ -56,11 +56,10 @@ export function createSplit(platform: Platform) {
     const adapters = new Map<string, Adapter>();
     for (const adapter of [...platform.adapters, ...(options.adapters ?? [])]) {
       transportIndex(adapter.transport);
-      registerTransportInfo(adapter.transport, adapter.info);
       adapters.set(adapter.transport, adapter);
     }
     const queue = new EventQueue<S>(clock);
-    const driver = new Driver<S>(queue);
+    const driver = new Driver<S>(queue, (transport) => adapters.get(transport)?.info ?? transportInfo(transport));
     let running = true;
     const network = new Network<S>(adapters, driver, () => !running);
     const stop = () => {

@@ -5,6 +5,7 @@
  * Node-only one do not compile (at run time they fail with `UNSUPPORTED_TRANSPORT`).
  */
 import type { ResourceLimits } from "../../src/adapter.js";
+import { type WebSocketLike, wsClientAdapter } from "../../src/adapters/ws-client.js";
 import type { Endpoint } from "../../src/endpoint.js";
 import { ErrorCode, NetError } from "../../src/errors.js";
 import type { NodeListener } from "../../src/listener.js";
@@ -13,7 +14,6 @@ import { createSplit, type NodeHandler, type SplitOptions } from "../../src/node
 import type { ConnectOptionsOf, ListenOptionsOf } from "../../src/options.js";
 import type { ResourceId } from "../../src/resource-id.js";
 import type { BuiltinTransport, Transport, TransportName } from "../../src/transport.js";
-import { type WebSocketLike, wsClientAdapter } from "../../src/ws-client.js";
 
 export * from "../../src/index.js";
 

@@ -7,9 +7,9 @@ import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
+import { closeCodeError, wsPlatformError } from "../../src/adapters/ws-client.js";
 import type { Listening, ListenRequest, WsListenOptions } from "../../src/index.js";
 import { ErrorCode, formatHostPort, NetError, parseHostPort } from "../../src/index.js";
-import { closeCodeError, wsPlatformError } from "../../src/ws-client.js";
 import { closeWebSocket, NodeConnection, whenBound } from "./connection.js";
 import { peerAddress } from "./peer-address.js";
 

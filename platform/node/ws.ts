@@ -1,8 +1,8 @@
 import net from "node:net";
 import tls from "node:tls";
 import { type ClientOptions, WebSocket } from "ws";
+import { wsClientAdapter } from "../../src/adapters/ws-client.js";
 import type { Adapter, WsConnectOptions, WsListenOptions } from "../../src/index.js";
-import { wsClientAdapter } from "../../src/ws-client.js";
 import { letGoOfClosing, TurnCork } from "./connection.js";
 import { nodeClientTls } from "./tls-options.js";
 import { listenWs } from "./ws-server.js";

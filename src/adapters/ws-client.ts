@@ -3,12 +3,12 @@
  * interface. The browser build gives it the native `WebSocket`, the Node build the `ws` package's
  * (which implements the same interface), so both report the same events for the same socket story.
  */
-import type { Adapter, Connection, ConnectionSink, ResourceLimits } from "./adapter.js";
-import { formatHostPort, parseHostPort } from "./address.js";
-import { ErrorCode, NetError } from "./errors.js";
-import { SendStatus } from "./events.js";
-import type { WsConnectOptions, WsListenOptions } from "./options.js";
-import { Transport, transportInfo } from "./transport.js";
+import type { Adapter, Connection, ConnectionSink, ResourceLimits } from "../adapter.js";
+import { formatHostPort, parseHostPort } from "../address.js";
+import { ErrorCode, NetError } from "../errors.js";
+import { SendStatus } from "../events.js";
+import type { WsConnectOptions, WsListenOptions } from "../options.js";
+import { Transport, transportInfo } from "../transport.js";
 
 /**
  * The part of the standard `WebSocket` the client uses. The browser's `WebSocket` and the `ws`
