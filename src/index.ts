@@ -19,7 +19,7 @@ export { memoryAdapter } from "./adapters/memory.js";
 export { formatHostPort, type HostPort, parseHostPort } from "./address.js";
 export type { Clock } from "./clock.js";
 export { Endpoint } from "./endpoint.js";
-export { ErrorCode, NetError } from "./errors.js";
+export { ErrorCode, NetError, type NetErrorCode } from "./errors.js";
 export type { TimerId } from "./event-queue.js";
 export { type NetEvent, type NodeEvent, type Peer, SendStatus } from "./events.js";
 export type { Codec } from "./layer/codec.js";
@@ -29,4 +29,10 @@ export type { NetworkController, SendData } from "./network.js";
 export type { NodeHandler, SignalSender, SplitOptions } from "./node.js";
 export type * from "./options.js";
 export { isLocal, type ResourceId, transportOf } from "./resource-id.js";
-export { Transport, type TransportInfo, transportInfo } from "./transport.js";
+export {
+  type BuiltinTransport,
+  Transport,
+  type TransportInfo,
+  type TransportName,
+  transportInfo,
+} from "./transport.js";

@@ -3,6 +3,7 @@
  * adapters are made of, for custom transports over Node sockets. A stream transport is
  * `streamAdapter(name, info, codec, sockets)`: the Unix-socket example is framed-tcp's codec over
  * a socket factory of its own.
+ * @module message-io/adapter
  */
 export * from "../../src/adapters/index.js";
 export { closeWebSocket, endGracefully, NodeConnection, TurnCork, whenBound } from "./connection.js";

@@ -1,6 +1,7 @@
 /**
  * `message-io/testing`: the adapter contract kit (src/testing/contract.ts) for Vitest, bound to the
  * Node build's `split`, and the recorder its scenarios use, for an adapter's own tests.
+ * @module message-io/testing
  */
 import {
   type AdapterContractOptions,
@@ -13,6 +14,8 @@ export { concatBytes, patternBytes } from "../../src/testing/bytes.js";
 export type { AdapterCapabilities, AdapterContractOptions, SplitFunction } from "../../src/testing/contract.js";
 export {
   describeEvent,
+  type EventOf,
+  type EventPredicate,
   isAccepted,
   isConnected,
   isDisconnected,

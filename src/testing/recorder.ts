@@ -7,7 +7,8 @@ import type { NetEvent, NodeEvent } from "../events.js";
 import type { NodeListener } from "../listener.js";
 import type { NodeHandler } from "../node.js";
 
-type Predicate<S> = (event: NodeEvent<S, any>) => boolean;
+/** A test on one event. */
+export type EventPredicate<S> = (event: NodeEvent<S, any>) => boolean;
 
 /** What `split` returns. */
 export interface SplitNode<S> {
@@ -18,7 +19,7 @@ export interface SplitNode<S> {
 export class Recorder<S = never> {
   readonly events: NodeEvent<S, any>[] = [];
   readonly done: Promise<void>;
-  private waiters: { predicate: Predicate<S>; resolve(): void }[] = [];
+  private waiters: { predicate: EventPredicate<S>; resolve(): void }[] = [];
 
   constructor(
     readonly node: SplitNode<S>,
@@ -45,8 +46,8 @@ export class Recorder<S = never> {
 
   /** The first matching event, recorded already or still to come. */
   waitFor<E extends NodeEvent<S, any>>(predicate: (event: NodeEvent<S, any>) => event is E, ms?: number): Promise<E>;
-  waitFor(predicate: Predicate<S>, ms?: number): Promise<NodeEvent<S, any>>;
-  async waitFor(predicate: Predicate<S>, ms = 20_000): Promise<NodeEvent<S, any>> {
+  waitFor(predicate: EventPredicate<S>, ms?: number): Promise<NodeEvent<S, any>>;
+  async waitFor(predicate: EventPredicate<S>, ms = 20_000): Promise<NodeEvent<S, any>> {
     return (await this.waitForCount(predicate, 1, ms))[0] as NodeEvent<S, any>;
   }
 
@@ -56,8 +57,8 @@ export class Recorder<S = never> {
     count: number,
     ms?: number,
   ): Promise<E[]>;
-  waitForCount(predicate: Predicate<S>, count: number, ms?: number): Promise<NodeEvent<S, any>[]>;
-  waitForCount(predicate: Predicate<S>, count: number, ms = 20_000): Promise<NodeEvent<S, any>[]> {
+  waitForCount(predicate: EventPredicate<S>, count: number, ms?: number): Promise<NodeEvent<S, any>[]>;
+  waitForCount(predicate: EventPredicate<S>, count: number, ms = 20_000): Promise<NodeEvent<S, any>[]> {
     const matching = () => this.events.filter(predicate);
     if (matching().length >= count) return Promise.resolve(matching());
     return new Promise((resolve, reject) => {
@@ -98,11 +99,12 @@ export function describeEvent(event: NodeEvent<unknown, any>): string {
   return `${event.type}(${event.endpoint.key}${detail})`;
 }
 
-type Of<T extends string> = Extract<NetEvent<any>, { type: T }>;
-export const isMessage = (e: NodeEvent<unknown, any>): e is Of<"message"> => e.type === "message";
-export const isConnected = (e: NodeEvent<unknown, any>): e is Of<"connected"> => e.type === "connected";
-export const isAccepted = (e: NodeEvent<unknown, any>): e is Of<"accepted"> => e.type === "accepted";
-export const isDisconnected = (e: NodeEvent<unknown, any>): e is Of<"disconnected"> => e.type === "disconnected";
+/** The event of type `T`. */
+export type EventOf<T extends NetEvent["type"]> = Extract<NetEvent<any>, { type: T }>;
+export const isMessage = (e: NodeEvent<unknown, any>): e is EventOf<"message"> => e.type === "message";
+export const isConnected = (e: NodeEvent<unknown, any>): e is EventOf<"connected"> => e.type === "connected";
+export const isAccepted = (e: NodeEvent<unknown, any>): e is EventOf<"accepted"> => e.type === "accepted";
+export const isDisconnected = (e: NodeEvent<unknown, any>): e is EventOf<"disconnected"> => e.type === "disconnected";
 
 /** Whether two byte arrays are equal. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
