@@ -52,7 +52,7 @@ export class Network<S> implements NetworkController {
     const adapter = this.adapterFor(transport);
     if (adapter.listen === undefined) throw unsupported(transport, "listen");
     checkAddress(addr);
-    checkOptions(transport, "listen", options);
+    checkOptions(transport, "listen", options, adapter.optionChecks?.listen);
     const limits = resolveLimits(adapter.info, options);
     const maxConnections = options.maxConnections ?? Number.POSITIVE_INFINITY;
     const listener = new LocalResource(newResourceId(transport, true), limits, maxConnections);
@@ -131,7 +131,7 @@ export class Network<S> implements NetworkController {
     const adapter = this.adapterFor(transport);
     if (adapter.connect === undefined) throw unsupported(transport, "connect");
     checkAddress(remote);
-    checkOptions(transport, "connect", options);
+    checkOptions(transport, "connect", options, adapter.optionChecks?.connect);
     const limits = resolveLimits(adapter.info, options);
     const resource = new RemoteResource(newResourceId(transport, false), limits, undefined);
     const sink = this.driver.connectionSink(resource);

@@ -15,7 +15,8 @@ import {
 } from "./transport.js";
 
 /** `undefined` when `value` is acceptable, else what was expected ("a number of ms >= 0"). */
-type Check = (value: unknown) => string | undefined;
+export type OptionCheck = (value: unknown) => string | undefined;
+type Check = OptionCheck;
 
 const isObject = (value: unknown): value is object => typeof value === "object" && value !== null;
 const isStringList = (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === "string");
@@ -44,28 +45,31 @@ const httpServer: Check = (v) =>
 const iceServers: Check = (v) =>
   Array.isArray(v) && v.every((server) => isObject(server) && "urls" in server) ? undefined : "an array of { urls }";
 
+/** The checks an adapter author composes its own options' from (`Adapter.optionChecks`). */
+export const optionChecks = { limit, ms, positiveMs, count, flag, text, texts, textOrTexts } as const;
+
 const common = { maxMessageSize: limit, maxPendingBytes: limit, maxQueuedMessages: limit, maxQueuedBytes: limit };
 const commonListen = { ...common, maxConnections: limit };
+/** The options of every stream transport (the Node stream adapter's, custom ones included). */
+export const streamOptionChecks = {
+  connect: { timeout: ms, idleTimeout: ms, frameTimeout: ms },
+  listen: { backlog: count, handshakeTimeout: ms, idleTimeout: ms, frameTimeout: ms },
+} as const;
 const streamConnect = {
   ...common,
+  ...streamOptionChecks.connect,
   sourceAddress: text,
   keepAlive,
   noDelay: flag,
-  timeout: ms,
   tls: clientTls,
-  idleTimeout: ms,
-  frameTimeout: ms,
   reconnect: orObject,
 };
 const streamListen = {
   ...commonListen,
+  ...streamOptionChecks.listen,
   keepAlive,
   noDelay: flag,
-  backlog: count,
   tls: serverTls,
-  handshakeTimeout: ms,
-  idleTimeout: ms,
-  frameTimeout: ms,
 };
 
 /** The checks of each built-in transport's options, by kind; a custom transport gets `common`. */
@@ -122,14 +126,20 @@ const checks: Record<"connect" | "listen", Record<string, Record<string, Check>>
 
 /**
  * Throws `INVALID_ARGUMENT` for the first option of `options` that is not what `transport`'s
- * `kind` takes (an option left `undefined` is absent). Unknown option names are left alone.
+ * `kind` takes (an option left `undefined` is absent). Unknown option names are left alone. A
+ * custom transport's own options are checked by the `optionChecks` its adapter declares.
  */
-export function checkOptions(transport: string, kind: "connect" | "listen", options: unknown): void {
+export function checkOptions(
+  transport: string,
+  kind: "connect" | "listen",
+  options: unknown,
+  custom?: Readonly<Record<string, OptionCheck>>,
+): void {
   if (options === undefined) return;
   if (!isObject(options) || Array.isArray(options)) {
     throw new NetError(ErrorCode.InvalidArgument, `${kind} options must be an object, not ${describe(options)}`);
   }
-  const table = checks[kind][transport] ?? (kind === "listen" ? commonListen : common);
+  const table = checks[kind][transport] ?? { ...(kind === "listen" ? commonListen : common), ...custom };
   for (const [name, check] of Object.entries(table)) {
     const value = (options as Record<string, unknown>)[name];
     if (value === undefined) continue;

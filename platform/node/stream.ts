@@ -13,6 +13,7 @@ import type {
   TransportInfo,
 } from "../../src/index.js";
 import { ErrorCode, NetError } from "../../src/index.js";
+import { streamOptionChecks } from "../../src/option-checks.js";
 import { endGracefully, NodeConnection, whenBound } from "./connection.js";
 import type { DeadlineOptions } from "./deadlines.js";
 
@@ -132,6 +133,7 @@ export function streamAdapter<C extends StreamConnectOptions, L extends StreamLi
   return {
     transport,
     info,
+    optionChecks: streamOptionChecks,
 
     connect({ remote, options, limits, sink }) {
       const deadlines: DeadlineOptions = { idleTimeout: options.idleTimeout, frameTimeout: options.frameTimeout };

@@ -9,5 +9,6 @@ export { formatHostPort, type HostPort, parseHostPort } from "../address.js";
 export { ErrorCode, NetError } from "../errors.js";
 export { SendStatus } from "../events.js";
 export { encodeVarint, FrameDecoder, MAX_PREFIX_BYTES, varintSize, writeVarint } from "../framing.js";
+export { type OptionCheck, optionChecks } from "../option-checks.js";
 export type { TransportInfo } from "../transport.js";
 export { memoryAdapter } from "./memory.js";

@@ -3,6 +3,7 @@
  * the API's guarantees hold for it as for a built-in transport (one `connected`, messages whole
  * and in order, `disconnected` last, nothing after `remove`, a misbehaving peer ends only itself).
  */
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -145,4 +146,18 @@ it("a peer that breaks the framing ends with PROTOCOL_ERROR, and the listener go
   client.network.send(endpoint, "still there?");
   const answer = await client.waitFor(isMessage);
   expect(new TextDecoder().decode(answer.data)).toBe("still there?");
+});
+
+it("checks its options before opening anything: the stream adapter's checks come with it", async () => {
+  const node = unixNode();
+  const path = join(directory, "checked.sock");
+  const invalid = expect.objectContaining({
+    code: ErrorCode.InvalidArgument,
+    message: expect.stringContaining("timeout"),
+  });
+  expect(() => node.network.connect(UNIX_TRANSPORT, path, { timeout: -5 })).toThrow(invalid);
+  await expect(node.network.listen(UNIX_TRANSPORT, path, { backlog: 1.5 })).rejects.toMatchObject({
+    code: ErrorCode.InvalidArgument,
+  });
+  expect(existsSync(path)).toBe(false);
 });
