@@ -20,6 +20,8 @@ export default defineConfig({
             { find: /^message-io$/, replacement: source("./platform/node/index.ts") },
             { find: /^message-io\/node$/, replacement: source("./platform/node/index.ts") },
             { find: /^message-io\/browser$/, replacement: source("./platform/browser/index.ts") },
+            { find: /^message-io\/testing$/, replacement: source("./platform/node/testing.ts") },
+            { find: /^message-io\/adapter$/, replacement: source("./platform/node/adapter.ts") },
           ],
         },
         test: {

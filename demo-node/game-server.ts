@@ -1,8 +1,10 @@
 /**
  * The game demo's server: serves the page built in demo-web/dist and the game's WebSocket on one
- * port. `HOST` (default 0.0.0.0) and `PORT` (default 8080; 0 picks a free one) set where. It prints
- * `game server: http://host:port/` with the real port.
+ * port. `HOST` (default 0.0.0.0: every interface, so other machines of the network can join) and
+ * `PORT` (default 8080; 0 picks a free one) set where. It prints `game server: http://host:port/`
+ * with the real port, then, when it listens on every interface, this machine's other addresses.
  */
+import { networkInterfaces } from "node:os";
 import { fileURLToPath } from "node:url";
 import { startGameServer } from "./game/server.js";
 
@@ -20,6 +22,15 @@ const server = await startGameServer({ host, port, webRoot }).catch((error: Node
   process.exit(1);
 });
 console.log(`game server: ${server.url}`);
+if (host === "0.0.0.0" || host === "::") {
+  const addresses = Object.values(networkInterfaces())
+    .flat()
+    .filter((address) => address !== undefined && !address.internal && address.family === "IPv4");
+  const others = addresses.map((address) => `http://${address?.address}:${server.port}/`);
+  console.log(
+    `  listening on every interface (HOST=127.0.0.1 for this machine only)${others.length > 0 ? `; also ${others.join(" ")}` : ""}`,
+  );
+}
 
 const shutdown = () => void server.close();
 process.once("SIGINT", shutdown);

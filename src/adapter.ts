@@ -187,6 +187,16 @@ export interface Adapter<
   /** Capabilities and the default `maxMessageSize`. */
   readonly info: TransportInfo;
   /**
+   * How the core checks the adapter's own options, before `connect` or `listen` is called (a bad
+   * value throws `INVALID_ARGUMENT` before anything opens): a check per option name, returning
+   * what was expected or `undefined` (`optionChecks` of `message-io/adapter` has the usual ones).
+   * The common options are always checked; the built-in transports' tables are the core's.
+   */
+  readonly optionChecks?: {
+    readonly connect?: Readonly<Record<string, (value: unknown) => string | undefined>>;
+    readonly listen?: Readonly<Record<string, (value: unknown) => string | undefined>>;
+  };
+  /**
    * Starts a connection and returns its handle at once. Throws a `NetError` only for a bad
    * argument (`INVALID_ADDRESS`, `INVALID_ARGUMENT`); every other failure is `sink.closed(error)`.
    * Absent on transports that cannot connect on this platform.

@@ -9,7 +9,7 @@ import type { ResourceId } from "./resource-id.js";
 import { newResourceId, transportOf } from "./resource-id.js";
 import { type LocalResource, RemoteResource, type Resource } from "./resources.js";
 import { Counters } from "./stats.js";
-import { type TransportName, transportInfo } from "./transport.js";
+import { type TransportInfo, type TransportName, transportInfo } from "./transport.js";
 
 /**
  * The one place where the event guarantees are enforced. Adapters report what their sockets do
@@ -34,6 +34,8 @@ export class Driver<S> {
     private readonly queue: EventQueue<S>,
     /** The node's codec: `undefined` for a node of bytes, which then pays one check per message. */
     readonly codec: Codec<unknown> | undefined,
+    /** The node's own transport capabilities (a custom transport's are its node's, not the process's). */
+    readonly infoOf: (transport: TransportName) => TransportInfo = transportInfo,
   ) {}
 
   connectionSink(resource: RemoteResource): ConnectionSink {
@@ -146,7 +148,7 @@ class ConnectionDriver<S> implements ConnectionSink {
     private readonly driver: Driver<S>,
     private readonly resource: RemoteResource,
   ) {
-    this.lossy = !transportInfo(transportOf(resource.id)).connectionOriented;
+    this.lossy = !driver.infoOf(transportOf(resource.id)).connectionOriented;
   }
 
   ready(peer?: Peer<unknown>): void {

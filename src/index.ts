@@ -14,14 +14,14 @@ export type {
   ListenRequest,
   ResourceLimits,
 } from "./adapter.js";
+/** @deprecated Import it from `message-io/adapter`, with the rest of what adapters are written with. */
 export { memoryAdapter } from "./adapters/memory.js";
 export { formatHostPort, type HostPort, parseHostPort } from "./address.js";
 export type { Clock } from "./clock.js";
 export { Endpoint } from "./endpoint.js";
-export { ErrorCode, NetError } from "./errors.js";
+export { ErrorCode, NetError, type NetErrorCode } from "./errors.js";
 export type { TimerId } from "./event-queue.js";
 export { type NetEvent, type NodeEvent, type Peer, SendStatus } from "./events.js";
-export { encodeVarint, FrameDecoder, MAX_PREFIX_BYTES, varintSize, writeVarint } from "./framing.js";
 export type { Codec } from "./layer/codec.js";
 export { json, text } from "./layer/codecs.js";
 export type { IdentityOptions } from "./layer/identity/options.js";
@@ -33,4 +33,10 @@ export type { Node, NodeHandler, SignalSender, Split, SplitOptions } from "./nod
 export type * from "./options.js";
 export { isLocal, type ResourceId, transportOf } from "./resource-id.js";
 export type { ConnectionStats, NodeStats } from "./stats.js";
-export { Transport, type TransportInfo, transportInfo } from "./transport.js";
+export {
+  type BuiltinTransport,
+  Transport,
+  type TransportInfo,
+  type TransportName,
+  transportInfo,
+} from "./transport.js";

@@ -1,4 +1,4 @@
-import type { Adapter, CommonListenOptions, CommonOptions, Connection, ResourceLimits } from "./adapter.js";
+import type { Adapter, CommonListenOptions, CommonOptions, Connection } from "./adapter.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Driver } from "./driver.js";
 import { Endpoint } from "./endpoint.js";
@@ -7,17 +7,12 @@ import { SendStatus } from "./events.js";
 import type { Codec } from "./layer/codec.js";
 import { reconnectSettings } from "./layer/reconnect/backoff.js";
 import { ReconnectingConnection } from "./layer/reconnect/connection.js";
+import { checkOptions, resolveLimits } from "./option-checks.js";
 import type { ConnectOptionsOf, ListenOptionsOf, ReconnectOption } from "./options.js";
 import { newResourceId, type ResourceId } from "./resource-id.js";
 import { LocalResource, RemoteResource } from "./resources.js";
 import { type ConnectionStats, Counters, type NodeStats } from "./stats.js";
-import {
-  DEFAULT_MAX_PENDING_BYTES,
-  DEFAULT_MAX_QUEUED_BYTES,
-  DEFAULT_MAX_QUEUED_MESSAGES,
-  type TransportInfo,
-  type TransportName,
-} from "./transport.js";
+import { isBuiltinTransport, type TransportInfo, type TransportName } from "./transport.js";
 
 const utf8 = new TextEncoder();
 
@@ -64,6 +59,8 @@ export interface NetworkController<M = Uint8Array> {
   stats(endpoint: Endpoint): ConnectionStats | undefined;
   /** The node's totals since it was created, its live connections now, and the messages it dropped. */
   stats(): NodeStats;
+  /** The capabilities of a transport of this node: a built-in one, or a custom adapter's `info`. */
+  transportInfo(transport: TransportName): TransportInfo;
 }
 
 /** @internal The controller behind `handler.network`. */
@@ -86,8 +83,9 @@ export class Network<S> implements NetworkController<any> {
     if (adapter.listen === undefined) throw unsupported(transport, "listen");
     this.checkCodecFits(transport, adapter);
     checkAddress(addr);
+    checkOptions(transport, "listen", options, adapter.optionChecks?.listen);
     const limits = resolveLimits(adapter.info, options);
-    const maxConnections = checkLimit(options.maxConnections, "maxConnections", Number.POSITIVE_INFINITY);
+    const maxConnections = options.maxConnections ?? Number.POSITIVE_INFINITY;
     const listener = new LocalResource(newResourceId(transport, true), limits, maxConnections);
     const sink = this.driver.listenerSink(listener, transport);
     try {
@@ -204,12 +202,17 @@ export class Network<S> implements NetworkController<any> {
     return handle.rtt === undefined ? stats : { ...stats, rtt: handle.rtt };
   }
 
+  transportInfo(transport: TransportName): TransportInfo {
+    return this.driver.infoOf(transport);
+  }
+
   private open(transport: TransportName, remote: string, options: CommonOptions): RemoteResource {
     this.ensureRunning();
     const adapter = this.adapterFor(transport);
     if (adapter.connect === undefined) throw unsupported(transport, "connect");
     this.checkCodecFits(transport, adapter);
     checkAddress(remote);
+    checkOptions(transport, "connect", options, adapter.optionChecks?.connect);
     const limits = resolveLimits(adapter.info, options);
     const reconnect = reconnectSettings((options as ReconnectOption).reconnect);
     if (reconnect !== undefined && !adapter.info.connectionOriented) {
@@ -255,8 +258,11 @@ export class Network<S> implements NetworkController<any> {
 
   private adapterFor(transport: TransportName): Adapter {
     const adapter = this.adapters.get(transport);
-    if (adapter === undefined) throw unsupported(transport, "use");
-    return adapter;
+    if (adapter !== undefined) return adapter;
+    if (isBuiltinTransport(transport)) throw unsupported(transport, "use");
+    // Most likely a typo ("framedtcp"): say so, and what would have worked.
+    const known = [...this.adapters.keys()].map((name) => `"${name}"`).join(", ");
+    throw new NetError(ErrorCode.UnsupportedTransport, `unknown transport "${transport}"; this node knows ${known}`);
   }
 }
 
@@ -293,23 +299,6 @@ export function toBytes(data: SendData): Uint8Array {
     ErrorCode.InvalidArgument,
     `send takes a Uint8Array, an ArrayBufferView, an ArrayBuffer or a string, not ${what}`,
   );
-}
-
-function resolveLimits(info: TransportInfo, options: CommonOptions): ResourceLimits {
-  return {
-    maxMessageSize: checkLimit(options.maxMessageSize, "maxMessageSize", info.maxMessageSize),
-    maxPendingBytes: checkLimit(options.maxPendingBytes, "maxPendingBytes", DEFAULT_MAX_PENDING_BYTES),
-    maxQueuedMessages: checkLimit(options.maxQueuedMessages, "maxQueuedMessages", DEFAULT_MAX_QUEUED_MESSAGES),
-    maxQueuedBytes: checkLimit(options.maxQueuedBytes, "maxQueuedBytes", DEFAULT_MAX_QUEUED_BYTES),
-  };
-}
-
-function checkLimit(value: number | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    throw new NetError(ErrorCode.InvalidArgument, `${name} must be a number >= 0, not ${String(value)}`);
-  }
-  return value;
 }
 
 function checkAddress(addr: unknown): void {

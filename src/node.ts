@@ -11,7 +11,7 @@ import { identitySettings } from "./layer/identity/settings.js";
 import { Listener, type NodeListener } from "./listener.js";
 import { Network, type NetworkController, type Sendable, type SendData } from "./network.js";
 import { transportIndex } from "./resource-id.js";
-import { registerTransportInfo, Transport } from "./transport.js";
+import { Transport, transportInfo } from "./transport.js";
 
 /** `handler.signals`: events a program sends to itself, through the same queue as the network's. */
 export interface SignalSender<S> {
@@ -71,26 +71,29 @@ export interface Split {
   /** A node of messages: `send` encodes an `M` with the codec, `message` events carry the decoded `M`. */
   <S = never, M = Uint8Array>(options: SplitOptions<M> & { codec: Codec<M> }): Node<S, M>;
   /** A node of bytes: `send` takes `SendData`, a `message` event's `message` is its `data`. */
-  <S = never, M extends Uint8Array = Uint8Array>(options?: SplitOptions<M> & { codec?: undefined }): Node<S, M>;
+  <S = never>(options?: SplitOptions & { codec?: undefined }): Node<S>;
 }
 
 /** @internal Binds `split` to a platform's adapters. */
 export function createSplit(platform: Platform): Split {
-  return function split<S = never>(options: SplitOptions<unknown> = {}): Node<S, unknown> {
+  return function split<S = never>(options: SplitOptions<any> = {}): Node<S, any> {
     const clock = options.clock ?? systemClock;
     const identity =
       options.identity === undefined ? undefined : identitySettings(options.identity, options.codec, clock);
     const adapters = new Map<string, Adapter>();
     for (const adapter of [...platform.adapters, ...(options.adapters ?? [])]) {
       transportIndex(adapter.transport);
-      registerTransportInfo(adapter.transport, adapter.info);
       adapters.set(
         adapter.transport,
         identity !== undefined && hasHandshake(adapter) ? identityAdapter(adapter, identity) : adapter,
       );
     }
     const queue = new EventQueue<S>(clock);
-    const driver = new Driver<S>(queue, options.codec);
+    const driver = new Driver<S>(
+      queue,
+      options.codec,
+      (transport) => adapters.get(transport)?.info ?? transportInfo(transport),
+    );
     let running = true;
     const network = new Network<S>(adapters, driver, () => !running, clock);
     const peers = new PeerRegistry<unknown>((endpoint, message) => network.send(endpoint, message));

@@ -47,18 +47,19 @@ const builtinInfo: Record<BuiltinTransport, TransportInfo> = {
   cluster: { connectionOriented: true, packetBased: true, maxMessageSize: MiB },
 };
 
-const customInfo = new Map<string, TransportInfo>();
-
-/** The capabilities of a transport, built-in or registered by a custom adapter. */
-export function transportInfo(transport: TransportName): TransportInfo {
-  const info = (builtinInfo as Record<string, TransportInfo>)[transport] ?? customInfo.get(transport);
-  if (info === undefined) {
-    throw new NetError(ErrorCode.UnsupportedTransport, `unknown transport "${transport}"`);
-  }
-  return info;
+/** Whether `name` is one of `Transport` (available on this platform or not). */
+export function isBuiltinTransport(name: string): name is BuiltinTransport {
+  return Object.hasOwn(builtinInfo, name);
 }
 
-/** @internal Called when a node registers a custom adapter, so `transportInfo` knows it everywhere. */
-export function registerTransportInfo(transport: string, info: TransportInfo): void {
-  if (!(transport in builtinInfo)) customInfo.set(transport, info);
+/**
+ * The capabilities of a built-in transport. A custom transport's are its node's (two nodes may
+ * register different adapters under one name): ask it, `handler.network.transportInfo(name)`.
+ */
+export function transportInfo(transport: TransportName): TransportInfo {
+  if (isBuiltinTransport(transport)) return builtinInfo[transport];
+  throw new NetError(
+    ErrorCode.UnsupportedTransport,
+    `unknown transport "${transport}": a custom transport's info is its node's, handler.network.transportInfo("${transport}")`,
+  );
 }

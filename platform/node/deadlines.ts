@@ -14,15 +14,6 @@ export interface DeadlineOptions {
   idleTimeout?: number | undefined;
 }
 
-/** Validates a timeout option: a finite number of ms >= 0 (`0` is off). */
-export function checkTimeout(name: string, value: unknown): number {
-  if (value === undefined) return 0;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new NetError(ErrorCode.InvalidArgument, `${name} must be a number of ms >= 0, not ${String(value)}`);
-  }
-  return value;
-}
-
 export class Deadlines {
   private readonly handshake: number;
   private readonly frame: number;

@@ -1,6 +1,7 @@
 /**
  * The Node build: the core with the `tcp`, `framed-tcp`, `udp` and `ws` transports.
  * `import { split } from "message-io"` resolves here under the `node` condition.
+ * @module message-io
  */
 import { createSplit } from "../../src/node.js";
 import { framedTcpAdapter } from "./framed-tcp.js";

@@ -1,21 +1,21 @@
 /**
- * The stream adapters (`tcp`, `framed-tcp`) over `node:net` and `node:tls`. They differ only in the
- * codec: how bytes become messages and messages become bytes.
+ * The stream adapters (`tcp`, `framed-tcp`, and custom ones such as the Unix-socket example) over
+ * Node's `net.Socket`. They differ in the codec (how bytes become messages and messages bytes) and
+ * in the socket factory (TCP and TLS by default, a socket path for the example).
  */
-import net from "node:net";
-import tls from "node:tls";
+import type net from "node:net";
 import type {
   Adapter,
-  Connection,
-  ConnectionSink,
+  CommonListenOptions,
+  CommonOptions,
   ResourceLimits,
-  TcpConnectOptions,
-  TcpListenOptions,
+  StreamTimeoutOptions,
   TransportInfo,
 } from "../../src/index.js";
-import { ErrorCode, formatHostPort, NetError, parseHostPort, SendStatus } from "../../src/index.js";
-import { checkTimeout, type DeadlineOptions, Deadlines } from "./deadlines.js";
-import { peerAddress } from "./peer-address.js";
+import { ErrorCode, NetError } from "../../src/index.js";
+import { streamOptionChecks } from "../../src/option-checks.js";
+import { endGracefully, NodeConnection, whenBound } from "./connection.js";
+import type { DeadlineOptions } from "./deadlines.js";
 
 /** One connection's decoder. */
 export interface StreamDecoder {
@@ -29,30 +29,54 @@ export interface StreamDecoder {
 export interface StreamCodec {
   /** A decoder for one connection. */
   decoder(limits: ResourceLimits): StreamDecoder;
-  /** Writes one message. The socket is corked for the current turn, so several writes go out in one syscall. */
+  /**
+   * Writes one message. The socket is corked for the current turn, so several writes go out in one
+   * syscall; the caller may reuse `data` once this returns, so write a copy (adapter rule 5).
+   */
   write(socket: net.Socket, data: Uint8Array): void;
 }
 
-/** How long a removed connection may go on flushing what was sent before it is cut. */
-const CLOSE_GRACE_MS = 10_000;
+/** The options every stream transport takes: the common ones, a connect timeout and the deadlines. */
+export interface StreamConnectOptions extends CommonOptions {
+  timeout?: number;
+  idleTimeout?: number;
+  frameTimeout?: number;
+}
+export interface StreamListenOptions extends CommonListenOptions, StreamTimeoutOptions {
+  backlog?: number;
+}
 
-class StreamConnection implements Connection {
-  private sink: ConnectionSink | undefined;
-  private error: NetError | undefined;
-  private corked = false;
-  private deadlines: Deadlines | undefined;
+/** How a stream transport opens its sockets. */
+export interface SocketFactory<C extends StreamConnectOptions, L extends StreamListenOptions> {
+  /**
+   * Opens a socket to `remote` (throwing `INVALID_ADDRESS` for a bad one); `addr` is the endpoint's
+   * address, and `readyEvent` the socket event that says it is connected.
+   */
+  connect(remote: string, options: C): { socket: net.Socket; addr: string; readyEvent: string };
+  /** The listener's server, and the event it reports accepted sockets with. */
+  createServer(options: L, deadlines: DeadlineOptions): { server: net.Server; connectionEvent: string };
+  /** What `server.listen` takes for `addr`. */
+  listenOptions(addr: string, options: L): net.ListenOptions;
+  /** The listener's `addr` once bound. */
+  boundAddress(server: net.Server, addr: string): string;
+  /** The peer of an accepted socket, or `undefined` when it is already gone. */
+  peerAddress(socket: net.Socket, listenerAddr: string): string | undefined;
+  /** Per-socket settings (`noDelay`, `keepAlive`) once connected or accepted. */
+  configure?(socket: net.Socket, options: C | L): void;
+}
 
+class StreamConnection extends NodeConnection {
   constructor(
-    readonly socket: net.Socket,
-    readonly addr: string,
+    socket: net.Socket,
+    addr: string,
     private readonly codec: StreamCodec,
     limits: ResourceLimits,
   ) {
+    super(addr, socket);
     const decoder = codec.decoder(limits);
-    // Rule 2: the error listener first, so nothing a peer does can throw out of the socket.
-    socket.on("error", (error) => {
-      this.error ??= NetError.from(error);
-    });
+    // Rule 2: the error listener first, so nothing a peer does can throw out of the socket; the
+    // `close` that always follows reports it.
+    socket.on("error", (error) => this.noteError(NetError.from(error)));
     let completed = false;
     const emit = (message: Uint8Array) => {
       completed = true;
@@ -63,124 +87,67 @@ class StreamConnection implements Connection {
       completed = false;
       const error = decoder.push(chunk, emit);
       if (error !== undefined) return this.fail(error);
-      this.deadlines?.received(decoder.buffered, completed);
+      this.received(decoder.buffered, completed);
     });
-    socket.on("close", () => {
-      this.deadlines?.stop();
-      this.sink?.closed(this.error);
-      this.sink = undefined;
-    });
+    socket.on("close", () => this.reportClosed());
   }
 
-  /** Starts the connection's deadlines (see `deadlines.ts`), from now. */
-  startDeadlines(options: DeadlineOptions): void {
-    const deadlines = new Deadlines(options, this.addr, (error) => this.fail(error));
-    if (deadlines.active) this.deadlines = deadlines;
-  }
-
-  /** Ends the connection for a reason of ours: a broken stream or a missed deadline. */
+  /** Ends the connection for a reason of ours: a broken stream. */
   private fail(error: NetError): void {
-    this.error = error;
-    this.deadlines?.stop();
+    this.noteError(error);
     this.socket.destroy();
   }
 
-  attach(sink: ConnectionSink): void {
-    this.sink = sink;
+  protected override expire(): void {
+    this.socket.destroy();
   }
 
-  send(data: Uint8Array): SendStatus {
-    const socket = this.socket;
-    if (!this.corked) {
-      // Batch every message sent in this turn of the event loop into one writev.
-      this.corked = true;
-      socket.cork();
-      process.nextTick(this.uncork);
-    }
-    this.codec.write(socket, data);
-    return SendStatus.Sent;
-  }
-
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
-
-  pauseReading(): void {
-    this.socket.pause();
-    this.deadlines?.pause();
-  }
-
-  resumeReading(): void {
-    this.socket.resume();
-    this.deadlines?.resume();
+  protected override write(data: Uint8Array): void {
+    this.codec.write(this.socket, data);
   }
 
   pendingBytes(): number {
     return this.socket.writableLength;
   }
 
-  close(): void {
-    this.sink = undefined;
-    this.deadlines?.stop();
-    const socket = this.socket;
-    if (socket.destroyed) return;
-    // Flush what was sent, then FIN; never keep the process alive for it, and give up after a grace time.
-    socket.end();
-    socket.unref();
-    const cut = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
-    cut.unref();
-    socket.once("close", () => clearTimeout(cut));
+  protected override pauseSource(): void {
+    this.socket.pause();
+  }
+
+  protected override resumeSource(): void {
+    this.socket.resume();
+  }
+
+  protected override closeGracefully(): void {
+    endGracefully(this.socket);
   }
 }
 
-function applySocketOptions(socket: net.Socket, options: { noDelay?: boolean; keepAlive?: number | false }): void {
-  socket.setNoDelay(options.noDelay ?? true);
-  if (typeof options.keepAlive === "number") socket.setKeepAlive(true, options.keepAlive);
-}
-
-function clientTls(option: TcpConnectOptions["tls"], host: string): tls.ConnectionOptions | undefined {
-  if (option === undefined || option === false) return undefined;
-  const details = option === true ? {} : option;
-  return { servername: net.isIP(host) ? undefined : host, ...details } as tls.ConnectionOptions;
-}
-
-/** The TLS server's options: `handshakeTimeout` also bounds the TLS handshake, unless `tls` sets its own. */
-function serverTls(options: TcpListenOptions, deadlines: DeadlineOptions): tls.TlsOptions {
-  const handshake = deadlines.handshakeTimeout ?? 0;
-  return { ...(handshake > 0 ? { handshakeTimeout: handshake } : {}), ...(options.tls as tls.TlsOptions) };
-}
-
-/** Builds a stream adapter for `transport` around `codec`. */
-export function streamAdapter(
+/** Builds a stream adapter for `transport` around `codec`, over `sockets` (`tcpSockets` for TCP and TLS). */
+export function streamAdapter<C extends StreamConnectOptions, L extends StreamListenOptions>(
   transport: string,
   info: TransportInfo,
   codec: StreamCodec,
-): Adapter<TcpConnectOptions, TcpListenOptions> {
+  sockets: SocketFactory<C, L>,
+): Adapter<C, L> {
   return {
     transport,
     info,
+    optionChecks: streamOptionChecks,
 
     connect({ remote, options, limits, sink }) {
-      const { host, port } = parseHostPort(remote);
-      const deadlines: DeadlineOptions = {
-        idleTimeout: checkTimeout("idleTimeout", options.idleTimeout),
-        frameTimeout: checkTimeout("frameTimeout", options.frameTimeout),
-      };
-      const source = options.sourceAddress === undefined ? undefined : parseSource(options.sourceAddress);
-      const base = { host, port, localAddress: source?.host, localPort: source?.port };
-      const secure = clientTls(options.tls, host);
-      const socket = secure === undefined ? net.connect(base) : tls.connect({ ...base, ...secure });
-      const connection = new StreamConnection(socket, formatHostPort(host, port), codec, limits);
+      const deadlines: DeadlineOptions = { idleTimeout: options.idleTimeout, frameTimeout: options.frameTimeout };
+      const { socket, addr, readyEvent } = sockets.connect(remote, options);
+      const connection = new StreamConnection(socket, addr, codec, limits);
       connection.attach(sink);
       if (options.timeout !== undefined) {
         socket.setTimeout(options.timeout, () => {
           socket.destroy(new NetError(ErrorCode.Timeout, `no connection to ${remote} within ${options.timeout} ms`));
         });
       }
-      socket.once(secure === undefined ? "connect" : "secureConnect", () => {
+      socket.once(readyEvent, () => {
         socket.setTimeout(0);
-        applySocketOptions(socket, options);
+        sockets.configure?.(socket, options);
         connection.startDeadlines(deadlines);
         sink.ready();
       });
@@ -188,37 +155,28 @@ export function streamAdapter(
     },
 
     listen({ addr, options, limits, sink }) {
-      const { host, port } = parseHostPort(addr);
       const deadlines: DeadlineOptions = {
-        handshakeTimeout: checkTimeout("handshakeTimeout", options.handshakeTimeout),
-        idleTimeout: checkTimeout("idleTimeout", options.idleTimeout),
-        frameTimeout: checkTimeout("frameTimeout", options.frameTimeout),
+        handshakeTimeout: options.handshakeTimeout,
+        idleTimeout: options.idleTimeout,
+        frameTimeout: options.frameTimeout,
       };
-      const server = options.tls === undefined ? net.createServer() : tls.createServer(serverTls(options, deadlines));
-      server.on(options.tls === undefined ? "connection" : "secureConnection", (socket: net.Socket) => {
-        const peer = peerAddress(socket);
+      const listenOptions = sockets.listenOptions(addr, options);
+      const { server, connectionEvent } = sockets.createServer(options, deadlines);
+      server.on(connectionEvent, (socket: net.Socket) => {
+        const peer = sockets.peerAddress(socket, addr);
         if (peer === undefined) return void socket.destroy();
-        applySocketOptions(socket, options);
+        sockets.configure?.(socket, options);
         const connection = new StreamConnection(socket, peer, codec, limits);
         const connectionSink = sink.accepted(connection);
         if (connectionSink === undefined) return;
         connection.attach(connectionSink);
         connection.startDeadlines(deadlines);
       });
-      // A failed TLS handshake is the peer's problem: drop its socket, keep listening.
-      server.on("tlsClientError", (_error: Error, socket: net.Socket) => socket.destroy());
-      return new Promise((resolve, reject) => {
-        server.once("error", (error) => reject(NetError.from(error)));
-        server.listen({ host, port, backlog: options.backlog }, () => {
-          server.on("error", () => {}); // after binding, errors concern single sockets, already handled
-          const bound = server.address() as net.AddressInfo;
-          resolve({ addr: formatHostPort(bound.address, bound.port), close: () => server.close() });
-        });
-      });
+      return whenBound(
+        server,
+        (done) => server.listen(listenOptions, done),
+        () => ({ addr: sockets.boundAddress(server, addr), close: () => server.close() }),
+      );
     },
   };
-}
-
-function parseSource(source: string): { host: string; port: number | undefined } {
-  return net.isIP(source) ? { host: source, port: undefined } : parseHostPort(source);
 }

@@ -25,6 +25,7 @@ import {
   transportInfo,
 } from "../../src/index.js";
 import { UDP_MAX_IPV4, UDP_MAX_IPV6 } from "../../src/transport.js";
+import { whenBound } from "./connection.js";
 import { recycler, takeCopy } from "./send-copies.js";
 
 type Family = 4 | 6;
@@ -160,14 +161,6 @@ export const udpAdapter: Adapter<UdpConnectOptions, UdpListenOptions> = {
         const group = isMulticast(address, family) ? address : undefined;
         // Several listeners of one group on one machine must each bind its port.
         const socket = newSocket(family, group !== undefined || (options.reuseAddress ?? false));
-        let bound = false;
-        const failed = (bindError: unknown) => {
-          closeQuietly(socket);
-          reject(NetError.from(bindError));
-        };
-        socket.on("error", (socketError) => {
-          if (!bound) failed(socketError);
-        });
         // The last sender's address string, reused while the same peer goes on sending.
         let lastHost = "";
         let lastPort = -1;
@@ -182,22 +175,19 @@ export const udpAdapter: Adapter<UdpConnectOptions, UdpListenOptions> = {
           sink.datagram(lastAddr, data);
         });
         const bindAddress = group === undefined ? address : family === 6 ? "::" : "0.0.0.0";
-        socket.bind({ port, address: bindAddress }, () => {
-          try {
-            if (options.broadcast) socket.setBroadcast(true);
-            if (group !== undefined) {
-              socket.addMembership(group, options.multicastInterface);
-              socket.setMulticastLoopback(options.multicastLoopback ?? true);
-              if (options.multicastInterface !== undefined) socket.setMulticastInterface(options.multicastInterface);
-            }
-          } catch (setupError) {
-            return failed(setupError);
+        const ready = () => {
+          if (options.broadcast) socket.setBroadcast(true);
+          if (group !== undefined) {
+            socket.addMembership(group, options.multicastInterface);
+            socket.setMulticastLoopback(options.multicastLoopback ?? true);
+            if (options.multicastInterface !== undefined) socket.setMulticastInterface(options.multicastInterface);
           }
-          bound = true;
           const local = socket.address();
           const maxMessageSize = maxFor(family, limits.maxMessageSize);
-          resolve(new UdpListening(socket, formatHostPort(local.address, local.port), maxMessageSize));
-        });
+          return new UdpListening(socket, formatHostPort(local.address, local.port), maxMessageSize);
+        };
+        const bind = (done: () => void) => socket.bind({ port, address: bindAddress }, done);
+        whenBound(socket, bind, ready, () => closeQuietly(socket)).then(resolve, reject);
       });
     });
   },

@@ -7,12 +7,11 @@ import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
-import type { Connection, ConnectionSink, Listening, ListenRequest, WsListenOptions } from "../../src/index.js";
-import { ErrorCode, formatHostPort, NetError, parseHostPort, SendStatus } from "../../src/index.js";
-import { closeCodeError, wsPlatformError } from "../../src/ws-client.js";
-import { checkTimeout, Deadlines } from "./deadlines.js";
+import { closeCodeError, wsPlatformError } from "../../src/adapters/ws-client.js";
+import type { Listening, ListenRequest, WsListenOptions } from "../../src/index.js";
+import { ErrorCode, formatHostPort, NetError, parseHostPort } from "../../src/index.js";
+import { closeWebSocket, NodeConnection, whenBound } from "./connection.js";
 import { peerAddress } from "./peer-address.js";
-import { unrefClosing } from "./ws-unref.js";
 
 /** `ws` reads `maxPayload` as a 32-bit integer where 0 means unbounded. */
 const WS_MAX_PAYLOAD = 2 ** 31 - 1;
@@ -24,38 +23,36 @@ const WS_MAX_PAYLOAD = 2 ** 31 - 1;
  */
 export const DEFAULT_WS_HANDSHAKE_TIMEOUT = 10_000;
 
-class WsServerConnection implements Connection {
-  private sink: ConnectionSink | undefined;
-  private error: NetError | undefined;
+class WsServerConnection extends NodeConnection {
   /** Whether the peer answered the last heartbeat ping. */
   alive = true;
-  /** Reading is paused (inbound backpressure): the heartbeat and idle deadline wait. */
+  /** Reading is paused (inbound backpressure): the heartbeat waits. */
   private paused = false;
-  private deadlines: Deadlines | undefined;
-  private corked = false;
 
   constructor(
     readonly ws: WebSocket,
-    private readonly socket: Socket,
-    readonly addr: string,
+    socket: Socket,
+    addr: string,
     maxMessageSize: number,
     private readonly ended: (connection: WsServerConnection) => void,
     idleTimeout: number,
   ) {
-    if (idleTimeout > 0) this.watchIdle(idleTimeout);
+    super(addr, socket);
+    if (idleTimeout > 0) {
+      // Any byte counts as life (a pong, a fragment), as on the stream transports.
+      this.startDeadlines({ idleTimeout });
+      socket.on("data", () => this.received(0, false));
+    }
     // Rule 2: the error listener first; `ws` then closes the socket itself.
-    ws.on("error", (error) => {
-      this.error ??= wsPlatformError(error);
-    });
+    ws.on("error", (error) => this.noteError(wsPlatformError(error)));
     // A text frame arrives as its UTF-8 bytes, as a binary one does: a fresh Buffer per message.
     ws.on("message", (data: Buffer) => {
       const sink = this.sink;
       if (sink === undefined) return;
       if (data.length > maxMessageSize) {
-        this.error ??= new NetError(ErrorCode.MessageTooLarge, `${addr} sent ${data.length} bytes, over the limit`);
+        this.noteError(new NetError(ErrorCode.MessageTooLarge, `${addr} sent ${data.length} bytes, over the limit`));
         ws.close(1009);
-        this.sink = undefined;
-        sink.closed(this.error);
+        this.reportClosed();
         return;
       }
       sink.data(data);
@@ -65,28 +62,7 @@ class WsServerConnection implements Connection {
     });
     ws.on("close", (code: number, reason: Buffer) => {
       this.ended(this);
-      const sink = this.sink;
-      this.sink = undefined;
-      sink?.closed(this.error ?? closeCodeError(code, reason.toString(), addr));
-    });
-  }
-
-  attach(sink: ConnectionSink): void {
-    this.sink = sink;
-  }
-
-  /** Any byte counts as life (a pong, a fragment), as on the stream transports. */
-  private watchIdle(idleTimeout: number): void {
-    const deadlines = new Deadlines({ idleTimeout }, this.addr, (error) => {
-      this.error ??= error;
-      this.ws.terminate();
-    });
-    this.deadlines = deadlines;
-    const received = () => deadlines.received(0, false);
-    this.socket.on("data", received);
-    this.ws.once("close", () => {
-      deadlines.stop();
-      this.socket.off("data", received);
+      this.reportClosed(closeCodeError(code, reason.toString(), addr));
     });
   }
 
@@ -98,7 +74,7 @@ class WsServerConnection implements Connection {
       return;
     }
     if (!this.alive) {
-      this.error ??= new NetError(ErrorCode.Timeout, `${this.addr} did not answer the heartbeat`);
+      this.noteError(new NetError(ErrorCode.Timeout, `${this.addr} did not answer the heartbeat`));
       this.ws.terminate();
       return;
     }
@@ -106,43 +82,31 @@ class WsServerConnection implements Connection {
     this.ws.ping();
   }
 
-  send(data: Uint8Array): SendStatus {
-    if (!this.corked) {
-      // Batch every message sent in this turn of the event loop into one write.
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
+  protected override write(data: Uint8Array): void {
     // A copy: `ws` keeps a reference to what it queues (rule 5: the caller may reuse `data`).
     this.ws.send(Buffer.from(data), { binary: true });
-    return SendStatus.Sent;
   }
-
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
 
   pendingBytes(): number {
     return this.ws.bufferedAmount;
   }
 
-  pauseReading(): void {
+  protected override pauseSource(): void {
     this.paused = true;
     this.ws.pause();
-    this.deadlines?.pause();
   }
 
-  resumeReading(): void {
+  protected override resumeSource(): void {
     this.paused = false;
     this.ws.resume();
-    this.deadlines?.resume();
   }
 
-  close(): void {
-    this.sink = undefined;
-    this.ws.close(1000);
-    unrefClosing(this.ws, this.socket);
+  protected override expire(): void {
+    this.ws.terminate();
+  }
+
+  protected override closeGracefully(): void {
+    closeWebSocket(this.ws, this.socket);
   }
 }
 
@@ -150,14 +114,9 @@ class WsServerConnection implements Connection {
 export function listenWs({ addr, options, limits, sink }: ListenRequest<WsListenOptions>): Promise<Listening> {
   const attached = options.server as http.Server | undefined;
   const { path, origins, heartbeat } = options;
-  const idleTimeout = checkTimeout("idleTimeout", options.idleTimeout);
-  const handshakeTimeout = checkTimeout("handshakeTimeout", options.handshakeTimeout ?? DEFAULT_WS_HANDSHAKE_TIMEOUT);
-  if (attached !== undefined && !(typeof attached.on === "function" && typeof attached.address === "function")) {
-    throw new NetError(ErrorCode.InvalidArgument, "the server option must be a node:http or node:https server");
-  }
-  if (heartbeat !== undefined && !(typeof heartbeat === "number" && heartbeat > 0)) {
-    throw new NetError(ErrorCode.InvalidArgument, `heartbeat must be a number of ms > 0, not ${String(heartbeat)}`);
-  }
+  // The options were checked by the core (src/option-checks.ts).
+  const idleTimeout = options.idleTimeout ?? 0;
+  const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_WS_HANDSHAKE_TIMEOUT;
   const { host, port } = attached === undefined ? parseHostPort(addr) : { host: "", port: 0 };
   const maxMessageSize = limits.maxMessageSize;
   const wss = new WebSocketServer({
@@ -273,17 +232,15 @@ export function listenWs({ addr, options, limits, sink }: ListenRequest<WsListen
   // A failed TLS handshake or a garbled request is the peer's problem: drop its socket, keep listening.
   server.on("tlsClientError", (_error: Error, socket: Duplex) => socket.destroy());
   server.on("clientError", (_error: Error, socket: Duplex) => socket.destroy());
-  return new Promise((resolve, reject) => {
-    server.once("error", (error) => {
+  return whenBound(
+    server,
+    (done) => server.listen({ host, port }, done),
+    () => ({ addr: serverAddress(server), close: () => close(server) }),
+    () => {
       listening = false;
       stopPinger();
-      reject(NetError.from(error));
-    });
-    server.listen({ host, port }, () => {
-      server.on("error", () => {}); // after binding, errors concern single sockets, already handled
-      resolve({ addr: serverAddress(server), close: () => close(server) });
-    });
-  });
+    },
+  );
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {

@@ -10,7 +10,7 @@ describe("a page built with Vite from the package", () => {
   it("bundles the browser build only: no node: import, no net, dgram or ws, no Buffer or process", async () => {
     const bundle = await buildBrowserBundle();
     expect(bundle.modules).toContain("dist/platform/browser/index.js");
-    expect(bundle.modules).toContain("dist/src/ws-client.js");
+    expect(bundle.modules).toContain("dist/src/adapters/ws-client.js");
     expect(nodeTraces(bundle)).toEqual([]);
   });
 

@@ -29,7 +29,7 @@ describe("the client scenarios in Chromium", () => {
     // Every module the page fetched from Vite's server: the library's are the browser entry and the core.
     const loaded = performance.getEntriesByType("resource").map((entry) => new URL(entry.name).pathname);
     expect(loaded).toContain("/platform/browser/index.ts");
-    expect(loaded).toContain("/src/ws-client.ts");
+    expect(loaded).toContain("/src/adapters/ws-client.ts");
     const fromNode = /\/platform\/node\/|\/node_modules\/(isomorphic-)?ws\/|__vite-browser-external|\/@id\/node:/;
     expect(loaded.filter((path) => fromNode.test(path))).toEqual([]);
   });

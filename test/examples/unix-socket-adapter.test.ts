@@ -3,11 +3,13 @@
  * the API's guarantees hold for it as for a built-in transport (one `connected`, messages whole
  * and in order, `disconnected` last, nothing after `remove`, a misbehaving peer ends only itself).
  */
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ErrorCode, type NodeEvent, SendStatus, split } from "message-io";
+import { describeAdapterContract } from "message-io/testing";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { UNIX_TRANSPORT, unixSocketAdapter } from "../../demo-node/unix-socket-adapter.js";
 import {
@@ -30,6 +32,17 @@ beforeEach(async () => {
 afterEach(async () => {
   await Promise.all(nodes.splice(0).map((node) => node.stop()));
   await rm(directory, { recursive: true, force: true });
+});
+
+// The contract every adapter passes; a fresh socket path per listener.
+let paths = 0;
+describeAdapterContract({
+  transport: UNIX_TRANSPORT,
+  adapters: [unixSocketAdapter()],
+  listenAddr: () => join(directory, `contract-${++paths}.sock`),
+  // Nothing listens on a path once its listener is gone: Node removed the socket file.
+  refusedCode: "ENOENT",
+  enforcesPeerLimit: true,
 });
 
 /** A node with the unix transport, recording its events; `onEvent` may answer them. */
@@ -133,4 +146,18 @@ it("a peer that breaks the framing ends with PROTOCOL_ERROR, and the listener go
   client.network.send(endpoint, "still there?");
   const answer = await client.waitFor(isMessage);
   expect(new TextDecoder().decode(answer.data)).toBe("still there?");
+});
+
+it("checks its options before opening anything: the stream adapter's checks come with it", async () => {
+  const node = unixNode();
+  const path = join(directory, "checked.sock");
+  const invalid = expect.objectContaining({
+    code: ErrorCode.InvalidArgument,
+    message: expect.stringContaining("timeout"),
+  });
+  expect(() => node.network.connect(UNIX_TRANSPORT, path, { timeout: -5 })).toThrow(invalid);
+  await expect(node.network.listen(UNIX_TRANSPORT, path, { backlog: 1.5 })).rejects.toMatchObject({
+    code: ErrorCode.InvalidArgument,
+  });
+  expect(existsSync(path)).toBe(false);
 });

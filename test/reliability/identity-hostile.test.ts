@@ -8,7 +8,8 @@
  * the same attacks run on every transport; the half-done handshakes are raw TCP sockets.
  */
 import type { Socket } from "node:net";
-import { type Endpoint, encodeVarint, type NetEvent, type NodeEvent, SendStatus, Transport } from "message-io";
+import { type Endpoint, type NetEvent, type NodeEvent, SendStatus, Transport } from "message-io";
+import { encodeVarint } from "message-io/adapter";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeHello, encodePing, Tag } from "../../src/layer/identity/wire.js";
 import { identityNode, nodeWith, stopIdentityNodes } from "../support/identity.js";

@@ -1,10 +1,13 @@
 /**
- * How every browser test and benchmark launches Chromium: Debian's build (never a browser
- * downloaded by a test tool, which cannot work here), or `CHROMIUM_PATH`, with the flags a
- * sandboxed, offline, headless machine needs.
+ * How every browser test and benchmark launches Chromium: the one `npm test`'s set-up step found
+ * or installed (scripts/setup-test-deps.mjs: `CHROMIUM_PATH`, Playwright's own, Debian's), with
+ * the flags a sandboxed, offline, headless machine needs.
  */
+import { findChromium, SYSTEM_CHROMIUM } from "../../scripts/test-deps.mjs";
+
 export const chromiumLaunchOptions = {
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  // Debian's path when none is found: a run without the set-up step then fails naming it.
+  executablePath: findChromium() ?? SYSTEM_CHROMIUM,
   args: [
     "--no-sandbox",
     "--disable-gpu",

@@ -3,22 +3,27 @@
  * interface. The browser build gives it the native `WebSocket`, the Node build the `ws` package's
  * (which implements the same interface), so both report the same events for the same socket story.
  */
-import type { Adapter, Connection, ConnectionSink, ResourceLimits } from "./adapter.js";
-import { formatHostPort, parseHostPort } from "./address.js";
-import { ErrorCode, NetError } from "./errors.js";
-import { SendStatus } from "./events.js";
-import type { WsConnectOptions, WsListenOptions } from "./options.js";
-import { Transport, transportInfo } from "./transport.js";
+import type { Adapter, Connection, ConnectionSink, ResourceLimits } from "../adapter.js";
+import { formatHostPort, parseHostPort } from "../address.js";
+import { ErrorCode, NetError } from "../errors.js";
+import { SendStatus } from "../events.js";
+import type { WsConnectOptions, WsListenOptions } from "../options.js";
+import { Transport, transportInfo } from "../transport.js";
 
-/** The part of the standard `WebSocket` the client uses. */
+/**
+ * The part of the standard `WebSocket` the client uses. The browser's `WebSocket` and the `ws`
+ * package's are both assignable to it as they are (the type tests check both).
+ */
 export interface WebSocketLike {
   binaryType: string;
   readonly bufferedAmount: number;
-  onopen: ((event: any) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onerror: ((event: any) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  send(data: Uint8Array): void;
+  addEventListener(type: "open", listener: () => void): void;
+  addEventListener(type: "message", listener: (event: { readonly data: unknown }) => void): void;
+  /** Node's `ws` passes the platform error as `error`; a browser says nothing. */
+  addEventListener(type: "error", listener: (event: object) => void): void;
+  addEventListener(type: "close", listener: (event: { readonly code: number; readonly reason: string }) => void): void;
+  /** Browsers refuse views of a `SharedArrayBuffer`: the client copies those. */
+  send(data: Uint8Array<ArrayBuffer>): void;
   close(code?: number, reason?: string): void;
   /** Node's `ws` only: stop and restart reading (inbound backpressure). Browsers cannot. */
   pause?(): void;
@@ -103,17 +108,17 @@ class WsClientConnection implements Connection {
   ) {
     this.sink = sink;
     socket.binaryType = "arraybuffer";
-    // Every handler stays attached to the end: `ws` throws an `error` event nobody listens to (rule 2).
-    socket.onerror = (event: { error?: unknown }) => {
-      this.platformError ??= event?.error;
-    };
-    socket.onopen = () => {
+    // Every listener stays attached to the end: `ws` throws an `error` event nobody listens to (rule 2).
+    socket.addEventListener("error", (event) => {
+      this.platformError ??= (event as { error?: unknown }).error;
+    });
+    socket.addEventListener("open", () => {
       this.clearTimer();
       this.open = true;
       this.sink?.ready();
-    };
-    socket.onmessage = (event) => this.message(event.data);
-    socket.onclose = (event) => this.closed(event.code, event.reason);
+    });
+    socket.addEventListener("message", (event) => this.message(event.data));
+    socket.addEventListener("close", (event) => this.closed(event.code, event.reason));
     if (timeout !== undefined) {
       this.timer = setTimeout(() => {
         this.fail(new NetError(ErrorCode.Timeout, `no WebSocket connection to ${addr} within ${timeout} ms`), 1000);
@@ -177,7 +182,7 @@ class WsClientConnection implements Connection {
 
   send(data: Uint8Array): SendStatus {
     try {
-      this.socket.send(data);
+      this.socket.send(data.buffer instanceof ArrayBuffer ? (data as Uint8Array<ArrayBuffer>) : data.slice());
     } catch {
       // Only a socket that is already closing refuses: its close event reports the end.
     }
@@ -231,10 +236,7 @@ export function wsClientAdapter(create: WebSocketFactory): Adapter<WsConnectOpti
     info: transportInfo(Transport.Ws),
     connect({ remote, options, limits, sink }) {
       const { url, addr } = resolveWsAddress(remote, options.tls !== undefined && options.tls !== false);
-      const timeout = options.timeout;
-      if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0)) {
-        throw new NetError(ErrorCode.InvalidArgument, `timeout must be a number of ms >= 0, not ${String(timeout)}`);
-      }
+      const timeout = options.timeout; // checked by the core (option-checks.ts)
       let socket: WebSocketLike;
       try {
         socket = create(url, options, limits);
