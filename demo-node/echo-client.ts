@@ -5,7 +5,7 @@
 import { split, Transport } from "message-io";
 
 const transport = process.argv[2] ?? Transport.FramedTcp;
-const transports: string[] = Object.values(Transport);
+const transports: string[] = [Transport.Tcp, Transport.FramedTcp, Transport.Udp, Transport.Ws];
 if (!transports.includes(transport)) {
   console.error(`usage: echo-client [${transports.join("|")}] [host:port]`);
   process.exit(2);

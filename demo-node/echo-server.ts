@@ -8,7 +8,8 @@ import { split, Transport } from "message-io";
 
 const host = process.env.HOST ?? "127.0.0.1";
 const basePort = Number(process.argv[2] ?? process.env.PORT ?? 3042);
-const transports = Object.values(Transport);
+/** The transports that need nothing but a port (the cluster needs Redis, webrtc a browser-side peer). */
+const transports = [Transport.Tcp, Transport.FramedTcp, Transport.Udp, Transport.Ws];
 
 const { handler, listener } = split();
 for (const [offset, transport] of transports.entries()) {

@@ -111,8 +111,11 @@ async function measure(transport: Transport, total: number, size: number): Promi
   }
 }
 
+/** The transports measured by default: every one that needs nothing but a port. */
+const BYTE_TRANSPORTS: string[] = [Transport.Tcp, Transport.FramedTcp, Transport.Udp, Transport.Ws];
+
 function parseTransports(list: string): Transport[] {
-  const known: string[] = Object.values(Transport);
+  const known: string[] = BYTE_TRANSPORTS;
   const chosen = list.split(",").filter((name) => name.length > 0);
   const unknown = chosen.filter((name) => !known.includes(name));
   if (unknown.length > 0 || chosen.length === 0) {
@@ -124,7 +127,7 @@ function parseTransports(list: string): Transport[] {
 
 const total = Number(option("bytes", `${64 * 1024 * 1024}`));
 const size = Number(option("size", "4096"));
-const transports = parseTransports(option("transports", Object.values(Transport).join(",")));
+const transports = parseTransports(option("transports", BYTE_TRANSPORTS.join(",")));
 if (!(Number.isInteger(total) && total > 0 && Number.isInteger(size) && size > 0 && size <= 65_507)) {
   console.error(`--bytes must be a positive integer, --size one from 1 to 65507\n${USAGE}`);
   process.exit(2);
