@@ -167,6 +167,8 @@ export interface ListenRequest<O> {
   readonly options: O;
   readonly limits: ResourceLimits;
   readonly sink: ListenerSink;
+  /** The node's own id (`identity.id`) when it has one: a cluster listener's default `nodeId`. */
+  readonly nodeId?: string;
 }
 
 /** A transport. Register custom ones with `split({ adapters: [myAdapter] })`. */

@@ -18,6 +18,12 @@ import { type TransportName, transportInfo } from "./transport.js";
  */
 export class Driver<S> {
   readonly resources = new Map<ResourceId, Resource>();
+  /** Set by groups once one is joined: a connection went (disconnected or removed), so it leaves them. */
+  onGone: ((endpoint: Endpoint) => void) | undefined;
+  /** Set by groups: another node's group message arrived through the cluster listener. */
+  onPublished: ((group: string, data: Uint8Array) => void) | undefined;
+  /** The node's cluster listener (one at most), through which groups reach the other nodes. */
+  cluster: LocalResource | undefined;
 
   constructor(private readonly queue: EventQueue<S>) {}
 
@@ -35,6 +41,9 @@ export class Driver<S> {
         if (last === undefined || last.addr !== addr) last = new Endpoint(listener.id, addr);
         this.queue.pushEvent({ type: "message", endpoint: last, data, message: data }, listener);
       },
+      published: (group, data) => {
+        if (!listener.dropped) this.onPublished?.(group, data);
+      },
     };
   }
 
@@ -48,6 +57,7 @@ export class Driver<S> {
     resource.state = "closed";
     this.resources.delete(resource.id);
     if (resource.listener !== undefined) resource.listener.connections -= 1;
+    if (this.onGone !== undefined && resource.endpoint !== undefined) this.onGone(resource.endpoint);
   }
 
   /** `remove` and `stop`: forget the resource, discard its queued events, close it silently. */
@@ -59,6 +69,9 @@ export class Driver<S> {
       resource.state = "closed";
       resource.waiter?.reject(reason);
       resource.waiter = undefined;
+      if (this.onGone !== undefined && resource.endpoint !== undefined) this.onGone(resource.endpoint);
+    } else if (resource === this.cluster) {
+      this.cluster = undefined;
     }
     closeQuietly(resource.handle);
   }

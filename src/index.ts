@@ -23,6 +23,7 @@ export type { TimerId } from "./event-queue.js";
 export { type NetEvent, type NodeEvent, type Peer, SendStatus } from "./events.js";
 export { encodeVarint, FrameDecoder, MAX_PREFIX_BYTES, varintSize, writeVarint } from "./framing.js";
 export type { Codec } from "./layer/codec.js";
+export type { GroupController, GroupSendOptions } from "./layer/groups.js";
 export type { IdentityOptions } from "./layer/identity/options.js";
 export type { EventReceiver, NodeListener } from "./listener.js";
 export type { NetworkController, SendData } from "./network.js";

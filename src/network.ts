@@ -10,6 +10,7 @@ import {
   DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_MAX_QUEUED_BYTES,
   DEFAULT_MAX_QUEUED_MESSAGES,
+  Transport,
   type TransportInfo,
   type TransportName,
 } from "./transport.js";
@@ -44,6 +45,11 @@ export interface NetworkController {
 
 /** @internal The controller behind `handler.network`. */
 export class Network<S> implements NetworkController {
+  /** This node's id (`identity.id`), for a cluster listener's default `nodeId`. */
+  nodeId: string | undefined;
+  /** A cluster listener is registering: a second one fails at once. */
+  private clusterClaimed = false;
+
   constructor(
     private readonly adapters: ReadonlyMap<string, Adapter>,
     private readonly driver: Driver<S>,
@@ -59,16 +65,21 @@ export class Network<S> implements NetworkController {
     const maxConnections = checkLimit(options.maxConnections, "maxConnections", Number.POSITIVE_INFINITY);
     const listener = new LocalResource(newResourceId(transport, true), limits, maxConnections);
     const sink = this.driver.listenerSink(listener, transport);
+    const cluster = transport === Transport.Cluster;
+    if (cluster) this.claimCluster();
     try {
-      listener.handle = await adapter.listen({ addr, options, limits, sink });
+      listener.handle = await adapter.listen({ addr, options, limits, sink, nodeId: this.nodeId });
     } catch (error) {
       throw NetError.from(error);
+    } finally {
+      if (cluster) this.clusterClaimed = false;
     }
     if (this.isStopped()) {
       this.driver.drop(listener, stopped());
       throw stopped();
     }
     this.driver.resources.set(listener.id, listener);
+    if (cluster) this.driver.cluster = listener;
     return { id: listener.id, addr: listener.handle.addr };
   }
 
@@ -83,7 +94,16 @@ export class Network<S> implements NetworkController {
   }
 
   send(endpoint: Endpoint, data: SendData): SendStatus {
-    const bytes = toBytes(data);
+    return this.sendEncoded(endpoint, this.encode(data));
+  }
+
+  /** @internal A message as the bytes that go on the wire (groups encode once for all members). */
+  encode(data: SendData): Uint8Array {
+    return toBytes(data);
+  }
+
+  /** @internal Sends bytes already encoded: `send` after `encode`, and each member of a group. */
+  sendEncoded(endpoint: Endpoint, bytes: Uint8Array): SendStatus {
     const resource = this.driver.resources.get(endpoint.id);
     if (resource === undefined) return SendStatus.ResourceNotFound;
     if (resource instanceof LocalResource) {
@@ -143,6 +163,14 @@ export class Network<S> implements NetworkController {
     resource.endpoint = new Endpoint(resource.id, handle.addr);
     this.driver.resources.set(resource.id, resource);
     return resource;
+  }
+
+  /** One cluster listener per node (LAYERS.md section 6). */
+  private claimCluster(): void {
+    if (this.clusterClaimed || this.driver.cluster !== undefined) {
+      throw new NetError(ErrorCode.InvalidArgument, "this node already has a cluster listener");
+    }
+    this.clusterClaimed = true;
   }
 
   private ensureRunning(): void {

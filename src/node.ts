@@ -4,9 +4,10 @@ import { Driver } from "./driver.js";
 import { ErrorCode, NetError } from "./errors.js";
 import { EventQueue, type TimerId } from "./event-queue.js";
 import type { Codec } from "./layer/codec.js";
+import { type GroupController, Groups } from "./layer/groups.js";
 import type { IdentityOptions } from "./layer/identity/options.js";
 import { Listener, type NodeListener } from "./listener.js";
-import { Network, type NetworkController } from "./network.js";
+import { Network, type NetworkController, type SendData } from "./network.js";
 import { transportIndex } from "./resource-id.js";
 import { registerTransportInfo } from "./transport.js";
 
@@ -25,6 +26,8 @@ export interface SignalSender<S> {
 /** The acting half of a node. */
 export interface NodeHandler<S> {
   readonly network: NetworkController;
+  /** Named sets of this node's connections, for broadcasting (LAYERS.md section 5). */
+  readonly groups: GroupController<SendData>;
   readonly signals: SignalSender<S>;
   /** Closes every resource without events, cancels timers, drops queued events, settles the listener. Final. */
   stop(): void;
@@ -63,6 +66,8 @@ export function createSplit(platform: Platform) {
     const driver = new Driver<S>(queue);
     let running = true;
     const network = new Network<S>(adapters, driver, () => !running);
+    network.nodeId = options.identity?.id;
+    const groups = new Groups<SendData>(network, driver as Driver<unknown>);
     const stop = () => {
       if (!running) return;
       running = false;
@@ -89,7 +94,7 @@ export function createSplit(platform: Platform) {
       },
       cancelTimer: (id) => queue.cancelTimer(id),
     };
-    const handler: NodeHandler<S> = { network, signals, stop, isRunning: () => running };
+    const handler: NodeHandler<S> = { network, groups, signals, stop, isRunning: () => running };
     return { handler, listener };
   };
 }
