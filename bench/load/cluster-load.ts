@@ -14,7 +14,7 @@
  * Options: --players N (default 100), --hz N (default 10), --seconds N (default 5).
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
-import net from "node:net";
+import { redisFromEnvironment } from "../../demo-node/redis-server.js";
 import type { ServerCommand, ServerReply } from "./cluster-load-server.js";
 
 const args = process.argv.slice(2);
@@ -46,28 +46,6 @@ class Server {
   kill(): void {
     this.child.kill();
   }
-}
-
-async function startRedis(): Promise<{ url: string; stop(): void }> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: () => {} };
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  const child = spawn(
-    process.env.REDIS_SERVER ?? "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = "";
-    child.stdout?.on("data", (chunk) => {
-      output += chunk;
-      if (output.includes("Ready to accept connections")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
-  });
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() };
 }
 
 /** The players: ws clients in a child process, sending inputs and counting what they receive. */
@@ -159,7 +137,7 @@ async function playerLoad(url: string, processes: number): Promise<void> {
   }
 }
 
-const redis = await startRedis();
+const redis = await redisFromEnvironment();
 try {
   console.log(
     `Redis ${redis.url}; ${new Date().toISOString()}; load average ${(await import("node:os"))

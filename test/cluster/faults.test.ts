@@ -232,7 +232,10 @@ describe("cluster: a flood", () => {
       if (event === undefined) throw new Error(`no "end" from c; ${fromA.length} from a, c: ${fromC}`);
       if (event.type !== "message") continue;
       if (event.endpoint.addr === "a") fromA.push(event.data.length);
-      else fromC.push((last = text.decode(event.data)));
+      else {
+        last = text.decode(event.data);
+        fromC.push(last);
+      }
     }
     expect(fromA.length).toBeGreaterThan(0);
     expect(fromA.length).toBeLessThanOrEqual(maxQueuedMessages);
