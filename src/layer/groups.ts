@@ -15,6 +15,11 @@ import { Transport } from "../transport.js";
 export interface GroupSendOptions {
   /** Members that must not receive this message (the sender of a chat line, say). */
   except?: Endpoint | readonly Endpoint[];
+  /**
+   * `true`: this node's members only, even with a cluster listener. For groups whose members are
+   * all on this process (a room), so their traffic never goes through Redis.
+   */
+  local?: boolean;
 }
 
 /** `handler.groups`: named sets of this node's connections. */
@@ -101,7 +106,9 @@ export class Groups<M> implements GroupController<M> {
     const bytes = this.network.encode(message); // once for the whole group, whatever its size
     const count = this.deliver(group, bytes, options?.except);
     const cluster = this.driver.cluster;
-    if (cluster !== undefined && bytes.length <= cluster.limits.maxMessageSize) cluster.handle?.publish?.(group, bytes);
+    if (cluster !== undefined && options?.local !== true && bytes.length <= cluster.limits.maxMessageSize) {
+      cluster.handle?.publish?.(group, bytes);
+    }
     return count;
   }
 

@@ -165,12 +165,14 @@ describe("cluster: messages", () => {
     expect(a.node.handler.groups.send("lobby", "hello all", { except: members[0] })).toBe(1);
     const expected = [0, 1, 1, 1, 1, 1];
     await Promise.all(clients.map((c, i) => (expected[i] ? c.waitFor(isMessage) : Promise.resolve())));
-    // A second message proves the first arrived once: each client holds exactly its share.
+    // local: a's members only. Then a last message proves what arrived once, and what not at all:
+    // each client holds exactly its share (a's messages reach each node in the order sent).
+    expect(a.node.handler.groups.send("lobby", "a only", { local: true })).toBe(2);
     a.node.handler.groups.send("lobby", "again");
-    await Promise.all(clients.map((c, i) => c.waitForCount(isMessage, (expected[i] as number) + 1)));
-    expect(clients.map((c) => c.ofType("message").map((e) => text.decode(e.data)))).toEqual(
-      expected.map((n) => (n ? ["hello all", "again"] : ["again"])),
-    );
+    const atA = (n: number) => [...(n ? ["hello all"] : []), "a only", "again"];
+    const shares = expected.map((n, i) => (i < 2 ? atA(n) : ["hello all", "again"]));
+    await Promise.all(clients.map((c, i) => c.waitForCount(isMessage, shares[i]?.length as number)));
+    expect(clients.map((c) => c.ofType("message").map((e) => text.decode(e.data)))).toEqual(shares);
   });
 });
 
