@@ -48,6 +48,8 @@ class RemoteNode implements Connection {
   constructor(
     readonly addr: string,
     readonly registration: number,
+    /** The Redis channel its messages go to. */
+    readonly channel: string,
     private readonly owner: ClusterListening,
   ) {}
 
@@ -155,7 +157,7 @@ class ClusterListening implements Listening {
     const link = this.link;
     if (link === undefined || node.sink === undefined) return SendStatus.ResourceNotFound;
     const done = node.tracked(data.length);
-    link.publisher.publish(nodeChannel(this.config, node.addr), this.frames.data(data)).then(done, done);
+    link.publisher.publish(node.channel, this.frames.data(data)).then(done, done);
     return SendStatus.Sent;
   }
 
@@ -281,7 +283,7 @@ class ClusterListening implements Listening {
       known.end(new NetError(ErrorCode.Replaced, `node ${frame.sender} registered again`));
     }
     if (frame.kind === FrameKind.Bye) return undefined;
-    const node = new RemoteNode(frame.sender, frame.registration, this);
+    const node = new RemoteNode(frame.sender, frame.registration, nodeChannel(this.config, frame.sender), this);
     this.nodes.set(frame.sender, node);
     node.sink = this.sink.accepted(node);
     return node;
