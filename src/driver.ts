@@ -41,8 +41,12 @@ export class Driver<S> {
         if (last === undefined || last.addr !== addr) last = new Endpoint(listener.id, addr);
         this.queue.pushEvent({ type: "message", endpoint: last, data, message: data }, listener);
       },
+      // In the queue's order: a node's group message reaches the members here only once this
+      // node's listener has had every event queued before it (that node's messages included).
+      // Past the listener's inbound limits, group messages are dropped (Redis cannot pause a sender).
       published: (group, data) => {
-        if (!listener.dropped) this.onPublished?.(group, data);
+        if (listener.dropped || !listener.admit(data.length)) return;
+        this.queue.pushDeferred(() => this.onPublished?.(group, data), data.length, listener);
       },
     };
   }

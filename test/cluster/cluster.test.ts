@@ -112,6 +112,30 @@ describe("cluster: messages", () => {
     expect(relayed.map((e) => text.decode(e.data))).toEqual(grouped);
   });
 
+  it("a group message reaches a member that joined on the sender's earlier message: one order for both", async () => {
+    const cluster = fresh();
+    const a = await clusterNode(redis, { cluster, nodeId: "a" });
+    // b joins its ws client to the room when a tells it to, and only then.
+    const b = await clusterNode(redis, { cluster, nodeId: "b" }, (event) => {
+      if (event.type !== "message" || event.endpoint.addr !== "a") return;
+      const client = b.node.ofType("accepted").find((e) => e.endpoint.addr !== "a");
+      if (client !== undefined) b.node.handler.groups.join(text.decode(event.data), client.endpoint);
+    });
+    const { addr } = await b.node.network.listen(Transport.Ws, "127.0.0.1:0");
+    const client = recordedNode();
+    client.network.connect(Transport.Ws, addr);
+    await client.waitFor(isConnected);
+    await b.node.waitFor(isAcceptedFrom((from) => from !== "a"));
+    const bAtA = await a.peer("b");
+    // In one turn, so both frames likely reach b in one read: the join must still come first.
+    for (let room = 0; room < 50; room++) {
+      a.node.network.send(bAtA, `room-${room}`);
+      a.node.handler.groups.send(`room-${room}`, `welcome to ${room}`);
+    }
+    const welcomes = await client.waitForCount(isMessage, 50);
+    expect(welcomes.map((e) => text.decode(e.data))).toEqual(Array.from({ length: 50 }, (_, i) => `welcome to ${i}`));
+  });
+
   it("a message of exactly maxMessageSize (1 MiB) goes whole; one byte more is refused at the sender", async () => {
     const cluster = fresh();
     const a = await clusterNode(redis, { cluster, nodeId: "a" });
