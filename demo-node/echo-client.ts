@@ -5,7 +5,8 @@
 import { split, Transport } from "message-io";
 
 const transport = process.argv[2] ?? Transport.FramedTcp;
-const transports: string[] = Object.values(Transport);
+// Every transport but the cluster (server processes meeting through Redis, not a link to a peer).
+const transports: string[] = Object.values(Transport).filter((t) => t !== Transport.Cluster);
 if (!transports.includes(transport)) {
   console.error(`usage: echo-client [${transports.join("|")}] [host:port]`);
   process.exit(2);

@@ -8,7 +8,8 @@ import { split, Transport } from "message-io";
 
 const host = process.env.HOST ?? "127.0.0.1";
 const basePort = Number(process.argv[2] ?? process.env.PORT ?? 3042);
-const transports = Object.values(Transport);
+// Every transport but the cluster (server processes meeting through Redis, not a link to a peer).
+const transports = Object.values(Transport).filter((t) => t !== Transport.Cluster);
 
 const { handler, listener } = split();
 for (const [offset, transport] of transports.entries()) {

@@ -111,8 +111,11 @@ async function measure(transport: Transport, total: number, size: number): Promi
   }
 }
 
+// Every transport but the cluster (server processes meeting through Redis, not a link to a peer).
+const linkTransports: Transport[] = Object.values(Transport).filter((t) => t !== Transport.Cluster);
+
 function parseTransports(list: string): Transport[] {
-  const known: string[] = Object.values(Transport);
+  const known: string[] = linkTransports;
   const chosen = list.split(",").filter((name) => name.length > 0);
   const unknown = chosen.filter((name) => !known.includes(name));
   if (unknown.length > 0 || chosen.length === 0) {
@@ -124,7 +127,7 @@ function parseTransports(list: string): Transport[] {
 
 const total = Number(option("bytes", `${64 * 1024 * 1024}`));
 const size = Number(option("size", "4096"));
-const transports = parseTransports(option("transports", Object.values(Transport).join(",")));
+const transports = parseTransports(option("transports", linkTransports.join(",")));
 if (!(Number.isInteger(total) && total > 0 && Number.isInteger(size) && size > 0 && size <= 65_507)) {
   console.error(`--bytes must be a positive integer, --size one from 1 to 65507\n${USAGE}`);
   process.exit(2);

@@ -12,7 +12,7 @@ it("answers the echo client on every transport, changed by one word", async () =
   const server = startExample("echo server", "echo-server.js", ["0"]);
   const listening = await server.waitForCount(/echo server: (\S+) +(127\.0\.0\.1:\d+)/, 4);
   const addresses = new Map(listening.map(([, transport, addr]) => [transport, addr]));
-  expect([...addresses.keys()]).toEqual(Object.values(Transport));
+  expect([...addresses.keys()]).toEqual(Object.values(Transport).filter((t) => t !== Transport.Cluster));
 
   for (const [transport, addr] of addresses) {
     const client = startExample(`${transport} client`, "echo-client.js", [transport as string, addr as string]);
