@@ -14,11 +14,18 @@ export class GameServerProcess {
     private readonly output: () => string,
   ) {}
 
-  /** Starts the server on `port` (0: a free one) and resolves once it printed its URL. */
-  static async start(port = 0): Promise<GameServerProcess> {
-    const child = spawn(process.execPath, ["dist/demo-node/game-server.js"], {
+  /**
+   * Starts the server on `port` (0: a free one) and resolves once it printed its URL. `script`
+   * picks another entry (the clustered one), with `env` added to its environment.
+   */
+  static async start(
+    port = 0,
+    script = "dist/demo-node/game-server.js",
+    env: Record<string, string> = {},
+  ): Promise<GameServerProcess> {
+    const child = spawn(process.execPath, [script], {
       cwd: root,
-      env: { ...process.env, HOST: "127.0.0.1", PORT: String(port) },
+      env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

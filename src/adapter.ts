@@ -138,7 +138,8 @@ export interface ListenerSink {
   datagram(addr: string, data: Uint8Array): void;
   /**
    * A listener that links several nodes (`Transport.Cluster`) received a group message published
-   * by another node (see `Listening.publish`): the core hands it to this node's members of `group`.
+   * by another node (see `Listening.publish`): the core hands it to this node's members of `group`
+   * once the events queued before it were delivered, so in order with that node's messages.
    */
   published?(group: string, data: Uint8Array): void;
 }
@@ -175,6 +176,8 @@ export interface ListenRequest<O> {
   readonly options: O;
   readonly limits: ResourceLimits;
   readonly sink: ListenerSink;
+  /** The node's own id (`identity.id`) when it has one: a cluster listener's default `nodeId`. */
+  readonly nodeId?: string;
 }
 
 /** A transport. Register custom ones with `split({ adapters: [myAdapter] })`. */

@@ -29,6 +29,12 @@ export class Driver<S> {
   dropped = 0;
   /** `handler.peers` of a node with `identity`: told of every connection with a peer, and of every end. */
   peers: PeerTracker | undefined;
+  /** Set by groups once one is joined: a connection went (disconnected or removed), so it leaves them. */
+  onGone: ((endpoint: Endpoint) => void) | undefined;
+  /** Set by groups: another node's group message arrived through the cluster listener. */
+  onPublished: ((group: string, data: Uint8Array) => void) | undefined;
+  /** The node's cluster listener (one at most), through which groups reach the other nodes. */
+  cluster: LocalResource | undefined;
 
   constructor(
     private readonly queue: EventQueue<S>,
@@ -64,6 +70,18 @@ export class Driver<S> {
         if (last === undefined || last.addr !== addr) last = new Endpoint(listener.id, addr);
         this.queue.pushEvent({ type: "message", endpoint: last, data, message }, listener);
       },
+      // In the queue's order: a node's group message reaches the members here only once this
+      // node's listener has had every event queued before it (that node's messages included).
+      // Past the listener's inbound limits, group messages are dropped (Redis cannot pause a sender).
+      published: (group, data) => {
+        if (listener.dropped) return;
+        if (listener.inbound.full) {
+          this.dropped += 1;
+          return;
+        }
+        listener.inbound.add(data.length);
+        this.queue.pushDeferred(() => this.onPublished?.(group, data), data.length, listener);
+      },
     };
   }
 
@@ -96,6 +114,7 @@ export class Driver<S> {
     this.forget(resource);
     if (resource.listener !== undefined) resource.listener.connections -= 1;
     if (this.peers !== undefined) this.peers.removed(resource.id);
+    if (this.onGone !== undefined && resource.endpoint !== undefined) this.onGone(resource.endpoint);
   }
 
   /** `remove` and `stop`: forget the resource, discard its queued events, close it silently. */
@@ -108,6 +127,9 @@ export class Driver<S> {
       resource.state = "closed";
       resource.waiter?.reject(reason);
       resource.waiter = undefined;
+      if (this.onGone !== undefined && resource.endpoint !== undefined) this.onGone(resource.endpoint);
+    } else if (resource === this.cluster) {
+      this.cluster = undefined;
     }
     closeQuietly(resource.handle);
   }

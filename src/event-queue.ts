@@ -14,6 +14,30 @@ export interface EventOwner {
 }
 
 /**
+ * Work the node does when the queue reaches it rather than when it arrives (a cluster's group
+ * message, handed to this node's members only after every event queued before it was delivered).
+ * Its queue entry is `DEFERRED`, never delivered to the user.
+ */
+class Deferred implements EventOwner {
+  constructor(
+    private readonly owner: EventOwner,
+    private readonly action: () => void,
+    private readonly bytes: number,
+  ) {}
+
+  get dropped(): boolean {
+    return this.owner.dropped;
+  }
+
+  run(): void {
+    this.owner.delivered?.(this.bytes);
+    this.action();
+  }
+}
+
+const DEFERRED = Object.freeze({ type: "signal", signal: undefined }) as NodeEvent<never>;
+
+/**
  * The node's one queue: network events and signals, delivered one at a time.
  * Priority signals come first, then the FIFO of network events and standard signals; a timer's
  * signal joins the FIFO when it is due, never earlier than asked.
@@ -60,6 +84,13 @@ export class EventQueue<S> {
     this.onAvailable();
   }
 
+  /** Queues `action`, run (instead of an event) once everything queued before it was delivered. */
+  pushDeferred(action: () => void, bytes: number, owner: EventOwner): void {
+    this.events.push(DEFERRED);
+    this.owners.push(new Deferred(owner, action, bytes));
+    this.onAvailable();
+  }
+
   pushSignal(signal: S): void {
     this.pushEvent({ type: "signal", signal }, undefined);
   }
@@ -101,6 +132,10 @@ export class EventQueue<S> {
       if (event === undefined) return undefined;
       if (owner === undefined) return event;
       if (owner.dropped) continue;
+      if (event === DEFERRED) {
+        (owner as Deferred).run();
+        continue;
+      }
       if (event.type === "message") owner.delivered?.(event.data.length);
       return event;
     }

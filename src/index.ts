@@ -24,6 +24,7 @@ export type { TimerId } from "./event-queue.js";
 export { type NetEvent, type NodeEvent, type Peer, SendStatus } from "./events.js";
 export type { Codec } from "./layer/codec.js";
 export { json, text } from "./layer/codecs.js";
+export type { GroupController, GroupSendOptions } from "./layer/groups.js";
 export type { IdentityOptions } from "./layer/identity/options.js";
 export type { Peers } from "./layer/identity/peers.js";
 export { msgpack } from "./layer/msgpack.js";

@@ -12,7 +12,7 @@ import type { ConnectOptionsOf, ListenOptionsOf, ReconnectOption } from "./optio
 import { newResourceId, type ResourceId } from "./resource-id.js";
 import { LocalResource, RemoteResource } from "./resources.js";
 import { type ConnectionStats, Counters, type NodeStats } from "./stats.js";
-import { isBuiltinTransport, type TransportInfo, type TransportName } from "./transport.js";
+import { isBuiltinTransport, Transport, type TransportInfo, type TransportName } from "./transport.js";
 
 const utf8 = new TextEncoder();
 
@@ -66,6 +66,10 @@ export interface NetworkController<M = Uint8Array> {
 /** @internal The controller behind `handler.network`. */
 export class Network<S> implements NetworkController<any> {
   private readonly codec: Codec<unknown> | undefined;
+  /** This node's id (`identity.id`), for a cluster listener's default `nodeId`. */
+  nodeId: string | undefined;
+  /** A cluster listener is registering: a second one fails at once. */
+  private clusterClaimed = false;
 
   constructor(
     private readonly adapters: ReadonlyMap<string, Adapter>,
@@ -88,16 +92,21 @@ export class Network<S> implements NetworkController<any> {
     const maxConnections = options.maxConnections ?? Number.POSITIVE_INFINITY;
     const listener = new LocalResource(newResourceId(transport, true), limits, maxConnections);
     const sink = this.driver.listenerSink(listener, transport);
+    const cluster = transport === Transport.Cluster;
+    if (cluster) this.claimCluster();
     try {
-      listener.handle = await adapter.listen({ addr, options, limits, sink });
+      listener.handle = await adapter.listen({ addr, options, limits, sink, nodeId: this.nodeId });
     } catch (error) {
       throw NetError.from(error);
+    } finally {
+      if (cluster) this.clusterClaimed = false;
     }
     if (this.isStopped()) {
       this.driver.drop(listener, stopped());
       throw stopped();
     }
     this.driver.resources.set(listener.id, listener);
+    if (cluster) this.driver.cluster = listener;
     return { id: listener.id, addr: listener.handle.addr };
   }
 
@@ -112,8 +121,13 @@ export class Network<S> implements NetworkController<any> {
   }
 
   send(endpoint: Endpoint, message: unknown): SendStatus {
+    return this.sendEncoded(endpoint, this.encode(message));
+  }
+
+  /** @internal A message as the bytes that go on the wire (groups encode once for all members). */
+  encode(message: unknown): Uint8Array {
     const codec = this.codec;
-    return this.sendEncoded(endpoint, codec === undefined ? toBytes(message as SendData) : encode(codec, message));
+    return codec === undefined ? toBytes(message as SendData) : encode(codec, message);
   }
 
   /**
@@ -250,6 +264,14 @@ export class Network<S> implements NetworkController<any> {
       ErrorCode.InvalidArgument,
       `the ${this.codec.name} codec needs message boundaries, and "${transport}" is a byte stream: use a packet-based transport (framed-tcp, ws)`,
     );
+  }
+
+  /** One cluster listener per node (LAYERS.md section 6). */
+  private claimCluster(): void {
+    if (this.clusterClaimed || this.driver.cluster !== undefined) {
+      throw new NetError(ErrorCode.InvalidArgument, "this node already has a cluster listener");
+    }
+    this.clusterClaimed = true;
   }
 
   private ensureRunning(): void {

@@ -4,6 +4,7 @@ import { Driver } from "./driver.js";
 import { ErrorCode, NetError } from "./errors.js";
 import { EventQueue, type TimerId } from "./event-queue.js";
 import type { Codec } from "./layer/codec.js";
+import { type GroupController, Groups } from "./layer/groups.js";
 import { identityAdapter } from "./layer/identity/adapter.js";
 import type { IdentityOptions } from "./layer/identity/options.js";
 import { PeerRegistry, type Peers } from "./layer/identity/peers.js";
@@ -31,6 +32,8 @@ export interface SignalSender<S> {
  */
 export interface NodeHandler<S, M = Uint8Array> {
   readonly network: NetworkController<M>;
+  /** Named sets of this node's connections, for broadcasting (LAYERS.md section 5). */
+  readonly groups: GroupController<Sendable<M>>;
   readonly signals: SignalSender<S>;
   /** With `identity`: the live connections by peer id (LAYERS.md section 2); always empty without. */
   readonly peers: Peers<Sendable<M>>;
@@ -98,6 +101,8 @@ export function createSplit(platform: Platform): Split {
     const network = new Network<S>(adapters, driver, () => !running, clock);
     const peers = new PeerRegistry<unknown>((endpoint, message) => network.send(endpoint, message));
     if (identity !== undefined) driver.peers = peers;
+    network.nodeId = options.identity?.id;
+    const groups = new Groups<unknown>(network, driver as Driver<unknown>);
     const stop = () => {
       if (!running) return;
       running = false;
@@ -124,7 +129,7 @@ export function createSplit(platform: Platform): Split {
       },
       cancelTimer: (id) => queue.cancelTimer(id),
     };
-    const handler: NodeHandler<S, unknown> = { network, signals, peers, stop, isRunning: () => running };
+    const handler: NodeHandler<S, unknown> = { network, groups, signals, peers, stop, isRunning: () => running };
     return { handler, listener };
   };
 }

@@ -7,6 +7,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Endpoint, formatHostPort, split, Transport } from "message-io";
+import { ClusterRoster } from "./cluster-roster.js";
 import { asClientMessage, GAME_PATH, gameCodec, type ServerMessage, type Wire } from "./protocol.js";
 import { serveStatic } from "./static.js";
 import { ARENA, addPlayer, createWorld, MAX_PLAYERS, removePlayer, roster, setInput, snapshot, step } from "./world.js";
@@ -20,6 +21,11 @@ export interface GameServerOptions {
   /** World steps per second. Default 30. */
   tickRate?: number;
   log?: (line: string) => void;
+  /**
+   * `npm run start:cluster`: meet the other server processes on this Redis (`Transport.Cluster`)
+   * and list their players too; this process numbers its players from `firstPlayerId`.
+   */
+  cluster?: { redis: string; nodeId: string; firstPlayerId: number };
 }
 
 export interface GameServer {
@@ -63,6 +69,10 @@ export async function startGameServer(options: GameServerOptions): Promise<GameS
       maxMessageSize: 64 * 1024,
       maxConnections: MAX_PLAYERS * 2,
     });
+    if (options.cluster !== undefined) {
+      const { redis, nodeId } = options.cluster;
+      await handler.network.listen(Transport.Cluster, redis, { cluster: "orb-rush", nodeId });
+    }
   } catch (error) {
     handler.stop();
     http.close();
@@ -70,6 +80,8 @@ export async function startGameServer(options: GameServerOptions): Promise<GameS
   }
 
   const world = createWorld();
+  if (options.cluster !== undefined) world.nextId = options.cluster.firstPlayerId;
+  const others = options.cluster === undefined ? undefined : new ClusterRoster(handler.network);
   const sessions = new Map<Endpoint, Session>();
   const period = 1000 / tickRate;
   let nextTickAt = performance.now() + period;
@@ -88,10 +100,19 @@ export async function startGameServer(options: GameServerOptions): Promise<GameS
     removePlayer(world, session.playerId);
     log(`left: ${session.name} (#${session.playerId}) after ${session.inputs} inputs, ${world.players.size} online`);
     session.playerId = undefined;
-    broadcast({ type: "roster", players: roster(world) });
+    announceRoster();
+  };
+  const announceRoster = () => {
+    others?.share(roster(world));
+    broadcast({ type: "roster", players: others?.players(roster(world)) ?? roster(world) });
   };
 
   const done = listener.forEach((event) => {
+    if (others !== undefined && event.type !== "signal" && others.owns(event)) {
+      // Only this process's players hear of it: telling the others back would echo forever.
+      if (others.handle(event, roster(world))) broadcast({ type: "roster", players: others.players(roster(world)) });
+      return;
+    }
     switch (event.type) {
       case "accepted":
         sessions.set(event.endpoint, { inputs: 0 });
@@ -113,7 +134,7 @@ export async function startGameServer(options: GameServerOptions): Promise<GameS
             session.name = player.name;
             log(`joined: ${player.name} (#${player.id}) from ${event.endpoint.addr}, ${world.players.size} online`);
             send(event.endpoint, { type: "welcome", id: player.id, tickRate, ...ARENA });
-            broadcast({ type: "roster", players: roster(world) });
+            announceRoster();
             break;
           }
           case "input":

@@ -1,9 +1,10 @@
 /**
- * The Node build: the core with the `tcp`, `framed-tcp`, `udp` and `ws` transports.
+ * The Node build: the core with the `tcp`, `framed-tcp`, `udp`, `ws` and `cluster` transports.
  * `import { split } from "message-io"` resolves here under the `node` condition.
  * @module message-io
  */
 import { createSplit } from "../../src/node.js";
+import { clusterAdapter } from "./cluster.js";
 import { framedTcpAdapter } from "./framed-tcp.js";
 import { tcpAdapter } from "./tcp.js";
 import { udpAdapter } from "./udp.js";
@@ -16,6 +17,6 @@ export * from "../../src/index.js";
  * `S` is the type of the signals the program sends itself.
  */
 export const split = createSplit({
-  adapters: [tcpAdapter, framedTcpAdapter, udpAdapter, wsAdapter],
+  adapters: [tcpAdapter, framedTcpAdapter, udpAdapter, wsAdapter, clusterAdapter],
   yieldTurn: setImmediate,
 });

@@ -13,7 +13,7 @@ const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const fixture = fileURLToPath(new URL("./fixture", import.meta.url));
 
 export interface BrowserBundle {
-  /** The page's JavaScript: one chunk. */
+  /** The page's JavaScript: every chunk (lazily loaded ones included). */
   readonly code: string;
   /** Every module bundled, as a path relative to the repository (the fixture's as `fixture/...`). */
   readonly modules: string[];
@@ -43,15 +43,17 @@ export async function buildBrowserBundle(conditions?: string[]): Promise<Browser
       ...(conditions === undefined ? {} : { resolve: { conditions } }),
       build: { write: false, modulePreload: { polyfill: false }, reportCompressedSize: false },
     })) as Rollup.RollupOutput;
+    // Every chunk: a dynamic import (the Node build loads its Redis client lazily) makes more than one.
     const chunks = output.output.filter((item): item is Rollup.OutputChunk => item.type === "chunk");
-    if (chunks.length !== 1) throw new Error(`expected one chunk, got ${chunks.map((c) => c.fileName).join(", ")}`);
-    const chunk = chunks[0] as Rollup.OutputChunk;
+    // The Node build loads its Redis client lazily: its bundle has more than one chunk.
+    const own = new Set(chunks.map((chunk) => chunk.fileName));
     const name = (id: string) => (id.startsWith(project) ? `fixture/${relative(project, id)}` : relative(repoRoot, id));
-    const modules = chunk.moduleIds.map(name);
+    const modules = chunks.flatMap((chunk) => chunk.moduleIds.map(name));
     const moduleCode = Object.fromEntries(
-      Object.entries(chunk.modules).map(([id, rendered]) => [name(id), rendered.code ?? ""]),
+      chunks.flatMap((chunk) => Object.entries(chunk.modules).map(([id, rendered]) => [name(id), rendered.code ?? ""])),
     );
-    return { code: chunk.code, modules, imports: [...chunk.imports, ...chunk.dynamicImports], moduleCode };
+    const imports = chunks.flatMap((chunk) => [...chunk.imports, ...chunk.dynamicImports]).filter((id) => !own.has(id));
+    return { code: chunks.map((chunk) => chunk.code).join("\n"), modules, imports, moduleCode };
   } finally {
     await rm(project, { recursive: true, force: true });
   }

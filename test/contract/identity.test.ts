@@ -194,14 +194,16 @@ describe.each(transports)("%s with identity", (transport) => {
 
   it("pings: the pinging side measures rtt with sub-millisecond resolution; every node answers", async () => {
     const server = identityNode({ id: "server" }); // answers, pings nobody
-    const { node: client, connections } = decoratedNode(adapters[transport], { id: "client", ping: 20 });
+    // 250 ms: a peer silent for two intervals is ended, and a loaded machine can stall for 100 ms.
+    const { node: client, connections } = decoratedNode(adapters[transport], { id: "client", ping: 250 });
     const { addr } = await server.network.listen(transport, LOCAL);
     const before = Date.now();
     await client.network.connectAsync(transport, dial(transport, addr));
     const connection = connections[0] as { rtt?: number; lastPingAt?: number };
-    for (let i = 0; i < 100 && connection.rtt === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    // No event says "measured": look every 10 ms, for 5 s at most.
+    for (let i = 0; i < 500 && connection.rtt === undefined; i++) await new Promise((r) => setTimeout(r, 10));
     expect(connection.rtt).toBeGreaterThan(0);
-    expect(connection.rtt).toBeLessThan(200);
+    expect(connection.rtt).toBeLessThan(1000);
     expect(Number.isInteger(connection.rtt)).toBe(false);
     expect(connection.lastPingAt).toBeGreaterThanOrEqual(before);
     expect(client.events.filter(isDisconnected)).toEqual([]);

@@ -56,6 +56,22 @@ export class ChildPeer {
     return new ChildPeer(child);
   }
 
+  /** Runs another fixture script (`node script ...args`) that reports the same kind of lines. */
+  static startScript(scriptPath: string, args: readonly string[]): ChildPeer {
+    return new ChildPeer(spawn(process.execPath, [scriptPath, ...args], { stdio: ["ignore", "pipe", "pipe"] }));
+  }
+
+  /** Resolves with the exit code once the process ended by itself, or `undefined` after `ms`. */
+  async exitWithin(ms: number): Promise<number | null | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), ms);
+    });
+    const result = await Promise.race([this.exited.then(() => this.child.exitCode), late]);
+    clearTimeout(timer);
+    return result;
+  }
+
   get pid(): number {
     return this.child.pid as number;
   }

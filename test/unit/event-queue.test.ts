@@ -1,5 +1,6 @@
 import { type EventReceiver, memoryAdapter, NetError, type NodeEvent, split } from "message-io";
 import { describe, expect, it } from "vitest";
+import { EventQueue } from "../../src/event-queue.js";
 import { FakeClock } from "./fake-clock.js";
 
 /** Everything queued right now, without waiting. */
@@ -268,5 +269,41 @@ describe("timers", () => {
     clock.advance(30);
     await done;
     expect(seen).toEqual([1, 2, 3]);
+  });
+});
+
+describe("deferred work (a cluster's group messages)", () => {
+  it("runs in queue order, once everything before it was taken, and is never delivered as an event", () => {
+    const queue = new EventQueue<string>(new FakeClock());
+    const ran: string[] = [];
+    const released: number[] = [];
+    const owner = { dropped: false, delivered: (bytes: number) => released.push(bytes) };
+    queue.pushSignal("before");
+    queue.pushDeferred(() => ran.push("first"), 3, owner);
+    queue.pushSignal("between");
+    queue.pushDeferred(() => ran.push("second"), 5, owner);
+    expect(queue.next()).toEqual({ type: "signal", signal: "before" });
+    expect(ran).toEqual([]); // still behind "before" until that was taken
+    expect(queue.next()).toEqual({ type: "signal", signal: "between" });
+    expect(ran).toEqual(["first"]);
+    expect(queue.next()).toBeUndefined();
+    expect(ran).toEqual(["first", "second"]);
+    expect(released).toEqual([3, 5]); // the owner's inbound accounting is released
+  });
+
+  it("is discarded with its owner", () => {
+    const queue = new EventQueue<string>(new FakeClock());
+    const owner = { dropped: false };
+    let ran = false;
+    queue.pushDeferred(
+      () => {
+        ran = true;
+      },
+      1,
+      owner,
+    );
+    owner.dropped = true;
+    expect(queue.next()).toBeUndefined();
+    expect(ran).toBe(false);
   });
 });
