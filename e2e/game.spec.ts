@@ -1,11 +1,14 @@
 /**
  * The game demo in real Chromium against the real server: players join, see each other move and
- * leave; the page notices a lost server and reconnects by itself when it comes back. State is read
- * from the page's read-only `window.__game` hook and its status bar, never from pixels, and every
- * wait is Playwright's auto-waiting, bounded by its timeouts.
+ * leave; a reloaded page takes over its player (the library's identity), a second tab of the same
+ * player replaces the first; the page notices a lost server and reconnects by itself when it comes
+ * back. State is read from the page's read-only `window.__game` hook and its status bar, never from
+ * pixels, and every wait is Playwright's auto-waiting, bounded by its timeouts.
  */
 import http from "node:http";
 import { type Browser, expect, type Page, type TestInfo, test } from "@playwright/test";
+import { split, Transport } from "message-io";
+import { GAME_PATH, GAME_VERSION, gameCodec, type Wire } from "../demo-node/game/protocol.js";
 import type { DebugPlayer } from "../demo-web/src/debug.js";
 import { GameServerProcess } from "./game-server.js";
 
@@ -65,6 +68,77 @@ async function sighting(page: Page, name: string): Promise<{ tick: number; x: nu
   return found;
 }
 
+/** The page's own player, once the server placed it. */
+async function me(page: Page): Promise<DebugPlayer> {
+  await expect.poll(async () => (await players(page)).some((p) => p.self)).toBe(true);
+  return (await players(page)).find((p) => p.self) as DebugPlayer;
+}
+
+function peerId(page: Page): Promise<string | undefined> {
+  return page.evaluate(() => window.__game?.peerId);
+}
+
+/** How many times `pattern` occurs in the server's log. */
+function logged(pattern: RegExp): number {
+  return running().log.match(new RegExp(pattern.source, "g"))?.length ?? 0;
+}
+
+/**
+ * Waits until `observer` sees `name` stand still over two server ticks or more (its keys released),
+ * and returns where.
+ */
+async function resting(observer: Page, name: string): Promise<{ tick: number; x: number; y: number }> {
+  let previous = await sighting(observer, name);
+  await expect
+    .poll(async () => {
+      const now = await sighting(observer, name);
+      const still = now.tick >= previous.tick + 2 && now.x === previous.x && now.y === previous.y;
+      if (now.tick >= previous.tick + 2) previous = now;
+      return still;
+    })
+    .toBe(true);
+  return previous;
+}
+
+/**
+ * Steers the page's player onto orbs until it has scored `score`: the arrow keys toward the nearest
+ * orb, aimed again every poll as it moves. Releases every key at the end.
+ */
+async function collect(page: Page, score: number): Promise<void> {
+  const held = new Set<string>();
+  const hold = async (keys: string[]) => {
+    for (const key of [...held].filter((key) => !keys.includes(key))) {
+      await page.keyboard.up(key);
+      held.delete(key);
+    }
+    for (const key of keys.filter((key) => !held.has(key))) {
+      await page.keyboard.down(key);
+      held.add(key);
+    }
+  };
+  await expect
+    .poll(
+      async () => {
+        const view = await page.evaluate(() => ({
+          self: window.__game?.players.find((p) => p.self),
+          orbs: window.__game?.orbs ?? [],
+        }));
+        const self = view.self;
+        if (self === undefined || self.score >= score) return self?.score ?? 0;
+        const distance = (orb: { x: number; y: number }) => Math.hypot(orb.x - self.x, orb.y - self.y);
+        const nearest = view.orbs.reduce((best, orb) => (distance(orb) < distance(best) ? orb : best));
+        const keys = [];
+        if (Math.abs(nearest.x - self.x) > 10) keys.push(nearest.x > self.x ? "ArrowRight" : "ArrowLeft");
+        if (Math.abs(nearest.y - self.y) > 10) keys.push(nearest.y > self.y ? "ArrowDown" : "ArrowUp");
+        await hold(keys);
+        return self.score;
+      },
+      { timeout: 30_000, intervals: [50] },
+    )
+    .toBeGreaterThanOrEqual(score);
+  await hold([]);
+}
+
 /** Kept in the test's folder under test-results/, to look at. */
 async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   await page.screenshot({ path: testInfo.outputPath(`${name}.png`) });
@@ -76,7 +150,7 @@ test("two players join, see each other move, and a leaving player disappears", a
 
   for (const player of [alice, bob]) {
     await expect(player.locator("#online")).toHaveText("2");
-    await expect(player.locator("#rtt")).toHaveText(/^\d+ ms$/);
+    await expect(player.locator("#rtt")).toHaveText(/^\d+\.\d ms$/);
     await expect(player.locator("#scores li")).toHaveCount(2);
   }
   await position(alice, "bob");
@@ -99,15 +173,7 @@ test("two players join, see each other move, and a leaving player disappears", a
   expect(Math.sign((await position(bob, "alice")).y - aliceBefore.y)).toBe(down ? 1 : -1);
 
   // Released keys stop the player: over two server ticks or more, Alice stays where she is.
-  let previous = await sighting(bob, "alice");
-  await expect
-    .poll(async () => {
-      const now = await sighting(bob, "alice");
-      const still = now.tick >= previous.tick + 2 && now.x === previous.x && now.y === previous.y;
-      if (now.tick >= previous.tick + 2) previous = now;
-      return still;
-    })
-    .toBe(true);
+  await resting(bob, "alice");
 
   await screenshot(alice, testInfo, "two-players-alice");
   await screenshot(bob, testInfo, "two-players-bob");
@@ -125,9 +191,12 @@ test("the net graph (key N) plots live, non-zero figures from the library's stat
   await page.keyboard.press("n");
   await expect(graph).toBeVisible();
   const net = () => page.evaluate(() => window.__game?.net);
-  // States arrive 30 times a second; the page pings once a second: every figure is above zero.
+  // States arrive 30 times a second, and the player steers (its inputs are the page's messages out;
+  // the library's pings are not counted): every figure is above zero.
+  let steps = 0;
   await expect
     .poll(async () => {
+      await page.keyboard.press(steps++ % 2 === 0 ? "ArrowLeft" : "ArrowRight");
       const figures = (await net())?.figures;
       return figures === undefined
         ? "no figures yet"
@@ -176,6 +245,7 @@ test("the page shows a lost server and reconnects by itself when it is back", as
   await join(page, "carol");
   await expect(page.locator("#online")).toHaveText("1");
   const port = running().port;
+  const id = await peerId(page);
 
   await running().stop();
   server = undefined;
@@ -199,8 +269,11 @@ test("the page shows a lost server and reconnects by itself when it is back", as
   await expect(page.locator("#conn")).toHaveText("connected", { timeout: 20_000 });
   await expect(page.locator("#online")).toHaveText("1");
   await expect.poll(async () => (await players(page)).map((p) => p.name)).toEqual(["carol"]);
-  await expect(page.locator("#rtt")).toHaveText(/^\d+ ms$/);
+  await expect(page.locator("#rtt")).toHaveText(/^\d+\.\d ms$/);
   await screenshot(page, testInfo, "reconnected");
+  // The same peer id: the restarted server kept nothing, so it is a new player of that id.
+  expect(await peerId(page)).toBe(id);
+  expect(running().log).toMatch(new RegExp(`joined: carol \\(#\\d+\\) as ${id} `));
 
   // What was pressed while away is not replayed as a burst: the new server got the key still held
   // when it came back, then its release; nothing else.
@@ -208,6 +281,102 @@ test("the page shows a lost server and reconnects by itself when it is back", as
   await page.close();
   await expect.poll(() => running().log).toMatch(/left: carol \(#\d+\) after \d+ inputs/);
   expect(/left: carol \(#\d+\) after (\d+) inputs/.exec(running().log)?.[1]).toBe("2");
+});
+
+test("a reloaded page takes over its player: the same id, place and score, not a second player", async ({
+  page,
+  browser,
+}, testInfo) => {
+  await join(page, "erin");
+  const id = await peerId(page);
+  expect(id).toMatch(/^[0-9a-f]{32}$/);
+  await collect(page, 1);
+  const place = await resting(page, "erin");
+  const before = await me(page);
+  expect(before.score).toBeGreaterThanOrEqual(1);
+
+  await page.reload();
+  await expect(page.locator("#conn")).toHaveText("connected");
+  const after = await me(page);
+  expect(await peerId(page)).toBe(id);
+  expect(after).toEqual({ ...before, x: place.x, y: place.y });
+  await expect(page.locator("#online")).toHaveText("1");
+  expect((await players(page)).map((p) => p.name)).toEqual(["erin"]);
+  expect(logged(/joined: erin /)).toBe(1);
+  expect(running().log).toMatch(new RegExp(`back: erin \\(#${before.id}\\) as ${id} `));
+  await screenshot(page, testInfo, "reloaded");
+
+  // A page without that stored id (another browser profile) is another player.
+  const other = await newPlayer(browser, "erin");
+  await expect(other.locator("#online")).toHaveText("2");
+  expect(await peerId(other)).not.toBe(id);
+  expect((await me(other)).id).not.toBe(before.id);
+});
+
+test("a second tab of a player takes it over; the first shows it was replaced and lets it be", async ({
+  page,
+  browser,
+}, testInfo) => {
+  await join(page, "frank");
+  const first = await me(page);
+  // The same browser profile: the same stored id.
+  const second = await join(await page.context().newPage(), "frank");
+  expect(await peerId(second)).toBe(await peerId(page));
+  expect((await me(second)).id).toBe(first.id);
+
+  // The library ended the first tab's connection with REPLACED, on both sides; `reconnect` ends there.
+  await expect(page.locator("#status")).toHaveAttribute("data-state", "replaced");
+  await expect(page.locator("#conn").locator("..")).toHaveText("replaced (by another tab or window)");
+  await expect(second.locator("#online")).toHaveText("1");
+  await expect.poll(() => logged(/replaced: frank \(#\d+\) after 0 inputs/)).toBe(1);
+  await screenshot(page, testInfo, "replaced");
+
+  // Later events find the first tab still replaced and the second still playing: no tug of war.
+  const grace = await newPlayer(browser, "grace");
+  await expect(second.locator("#online")).toHaveText("2");
+  await expect(grace.locator("#online")).toHaveText("2");
+  expect(await page.evaluate(() => window.__game?.state)).toBe("replaced");
+  await expect(second.locator("#conn")).toHaveText("connected");
+  expect(logged(/back: frank /)).toBe(1);
+  expect(logged(/replaced: frank /)).toBe(1);
+});
+
+test("the round trip shown is the library's, measured while the page sends nothing of its own", async ({ page }) => {
+  await join(page, "heidi");
+  await expect(page.locator("#rtt")).toHaveText(/^\d+\.\d ms$/);
+  await expect
+    .poll(() =>
+      page.evaluate(() => {
+        const game = window.__game;
+        return game?.rtt !== undefined && document.querySelector("#rtt")?.textContent === `${game.rtt.toFixed(1)} ms`;
+      }),
+    )
+    .toBe(true);
+  // No key pressed: the page sent no message at all on its connection, so the rtt comes from the
+  // library's pings (`identity.ping`), which its statistics do not count as messages.
+  const view = await page.evaluate(() => ({ rtt: window.__game?.rtt, sent: window.__game?.sent }));
+  expect(view.sent).toBe(0);
+  expect(view.rtt).toBeGreaterThan(0);
+});
+
+test("a page of another version is refused at the hello, with the reason", async () => {
+  const { handler, listener } = split<never, Wire>({
+    codec: gameCodec(),
+    identity: { id: "an-old-page", hello: { type: "hello", name: "old", version: GAME_VERSION - 1 } },
+  });
+  const url = new URL(GAME_PATH, running().url);
+  url.protocol = "ws:";
+  try {
+    handler.network.connect(Transport.Ws, url.href, { reconnect: true });
+    const event = await listener.enqueue().receiveTimeout(10_000);
+    expect(event?.type === "connected" && !event.ok && event.error).toMatchObject({
+      code: "REJECTED",
+      message: `this server plays version ${GAME_VERSION}, the page is version ${GAME_VERSION - 1}: reload it`,
+    });
+    expect(running().log).not.toMatch(/joined: old/);
+  } finally {
+    handler.stop();
+  }
 });
 
 test("the server serves the built page with content types, and no file outside it", async ({ request }) => {

@@ -3,14 +3,42 @@
  * library's `ws` listener attaches to it on `GAME_PATH`. The world is stepped at a fixed rate driven
  * by timer signals, and every player gets the whole state after each step. Messages are values
  * (the `msgpack` codec, protocol.ts).
+ *
+ * Players are keyed by peer id (the library's `identity`): the page's id survives a reload, so a
+ * reloaded page takes over its player, kept aside meanwhile for `AWAY_MS`. A second tab with the same
+ * id takes it over too: the library ends the older connection with `REPLACED`, on both sides.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Endpoint, formatHostPort, split, Transport } from "message-io";
+import { type Endpoint, ErrorCode, formatHostPort, split, Transport } from "message-io";
 import { ClusterRoster } from "./cluster-roster.js";
-import { asClientMessage, GAME_PATH, gameCodec, type ServerMessage, type Wire } from "./protocol.js";
+import {
+  acceptHello,
+  asClientMessage,
+  GAME_PATH,
+  gameCodec,
+  readHello,
+  SERVER_ID,
+  type ServerMessage,
+  type Wire,
+} from "./protocol.js";
 import { serveStatic } from "./static.js";
-import { ARENA, addPlayer, createWorld, MAX_PLAYERS, removePlayer, roster, setInput, snapshot, step } from "./world.js";
+import {
+  ARENA,
+  addPlayer,
+  createWorld,
+  dropAway,
+  MAX_PLAYERS,
+  type Player,
+  playerOf,
+  playing,
+  roster,
+  setAway,
+  setInput,
+  snapshot,
+  step,
+  takeOver,
+} from "./world.js";
 
 export interface GameServerOptions {
   host: string;
@@ -37,19 +65,26 @@ export interface GameServer {
   close(): Promise<void>;
 }
 
+/** A connection's player. */
 interface Session {
-  playerId?: number;
-  name?: string;
+  readonly player: Player;
   /** Input messages received on this connection: the log shows them when the player leaves. */
   inputs: number;
 }
+
+/** How long a player who left is kept for its page to come back (a reload, a dropped link). */
+const AWAY_MS = 30_000;
 
 /** A slow client whose queue holds more than this gets no state until it catches up: states replace each other. */
 const MAX_BACKLOG = 64 * 1024;
 
 export async function startGameServer(options: GameServerOptions): Promise<GameServer> {
   const { host, port, webRoot, tickRate = 30, log = console.log } = options;
-  const { handler, listener } = split<"tick", Wire>({ codec: gameCodec() });
+  const { handler, listener } = split<"tick", Wire>({
+    codec: gameCodec(),
+    // Pages of another version are refused with the reason, which they show; the pages ping.
+    identity: { id: SERVER_ID, accept: (peer) => acceptHello(peer.hello) },
+  });
   const http = createServer((request, response) => void serveStatic(webRoot, request, response));
   http.on("clientError", (_error, socket) => socket.destroy());
   let bound: AddressInfo;
@@ -83,25 +118,55 @@ export async function startGameServer(options: GameServerOptions): Promise<GameS
   if (options.cluster !== undefined) world.nextId = options.cluster.firstPlayerId;
   const others = options.cluster === undefined ? undefined : new ClusterRoster(handler.network);
   const sessions = new Map<Endpoint, Session>();
+  /** The connection of each owner whose player is playing. */
+  const links = new Map<string, Endpoint>();
   const period = 1000 / tickRate;
   let nextTickAt = performance.now() + period;
   handler.signals.sendWithTimer("tick", period);
 
   const send = (endpoint: Endpoint, message: ServerMessage) => handler.network.send(endpoint, message);
   const broadcast = (message: ServerMessage, skipSlow = false) => {
-    for (const [endpoint, session] of sessions) {
-      if (session.playerId === undefined) continue;
+    for (const endpoint of sessions.keys()) {
       if (skipSlow && handler.network.pendingBytes(endpoint) > MAX_BACKLOG) continue;
       send(endpoint, message);
     }
   };
-  const leave = (session: Session) => {
-    if (session.playerId === undefined) return;
-    removePlayer(world, session.playerId);
-    log(`left: ${session.name} (#${session.playerId}) after ${session.inputs} inputs, ${world.players.size} online`);
-    session.playerId = undefined;
+  const online = () => `${playing(world).length} online`;
+
+  /** A peer passed `accept`: its player, kept or new, is this connection's from now on. */
+  const join = (endpoint: Endpoint, owner: string, name: string) => {
+    const kept = playerOf(world, owner);
+    const older = links.get(owner);
+    if (older !== undefined) sessions.delete(older); // its REPLACED end follows: the player is not leaving
+    const player = kept ?? addPlayer(world, owner, name);
+    if (player === undefined) {
+      handler.network.remove(endpoint.id); // the arena is full
+      return;
+    }
+    if (kept !== undefined) takeOver(kept, name);
+    links.set(owner, endpoint);
+    sessions.set(endpoint, { player, inputs: 0 });
+    const how = kept === undefined ? "joined" : "back";
+    log(`${how}: ${player.name} (#${player.id}) as ${owner} from ${endpoint.addr}, ${online()}`);
+    send(endpoint, { type: "welcome", id: player.id, tickRate, ...ARENA });
     announceRoster();
   };
+
+  /** A connection ended: its player waits aside for the page to come back, unless a newer one took it. */
+  const leave = (endpoint: Endpoint, session: Session, replaced: boolean) => {
+    sessions.delete(endpoint);
+    const { player, inputs } = session;
+    if (links.get(player.owner) === endpoint) links.delete(player.owner);
+    if (replaced) {
+      // The newer connection's `accepted` comes next and takes the player over.
+      log(`replaced: ${player.name} (#${player.id}) after ${inputs} inputs, by a newer connection of ${player.owner}`);
+      return;
+    }
+    setAway(player, performance.now());
+    log(`left: ${player.name} (#${player.id}) after ${inputs} inputs, ${online()}`);
+    announceRoster();
+  };
+  /** The roster every page shows: with a cluster, the players of every process. */
   const announceRoster = () => {
     others?.share(roster(world));
     broadcast({ type: "roster", players: others?.players(roster(world)) ?? roster(world) });
@@ -114,47 +179,29 @@ export async function startGameServer(options: GameServerOptions): Promise<GameS
       return;
     }
     switch (event.type) {
-      case "accepted":
-        sessions.set(event.endpoint, { inputs: 0 });
+      case "accepted": {
+        // `accept` let only hellos of this version through; the check also narrows the type.
+        const hello = readHello(event.peer?.hello);
+        if (event.peer !== undefined && typeof hello !== "string") join(event.endpoint, event.peer.id, hello.name);
         break;
+      }
       case "message": {
         const session = sessions.get(event.endpoint);
         const message = asClientMessage(event.message);
         if (session === undefined || message === undefined) break;
-        switch (message.type) {
-          case "hello": {
-            if (session.playerId !== undefined) break;
-            const player = addPlayer(world, message.name);
-            if (player === undefined) {
-              handler.network.remove(event.endpoint.id); // the arena is full
-              sessions.delete(event.endpoint);
-              break;
-            }
-            session.playerId = player.id;
-            session.name = player.name;
-            log(`joined: ${player.name} (#${player.id}) from ${event.endpoint.addr}, ${world.players.size} online`);
-            send(event.endpoint, { type: "welcome", id: player.id, tickRate, ...ARENA });
-            announceRoster();
-            break;
-          }
-          case "input":
-            session.inputs += 1;
-            if (session.playerId !== undefined) setInput(world, session.playerId, message.keys);
-            break;
-          case "ping":
-            send(event.endpoint, { type: "pong", time: message.time });
-            break;
-        }
+        session.inputs += 1;
+        setInput(world, session.player.id, message.keys);
         break;
       }
       case "disconnected": {
         // A client whose message did not decode ends here too (DECODE_ERROR): like any other leave.
         const session = sessions.get(event.endpoint);
-        sessions.delete(event.endpoint);
-        if (session !== undefined) leave(session);
+        if (session !== undefined) leave(event.endpoint, session, event.error?.code === ErrorCode.Replaced);
         break;
       }
       case "signal": {
+        for (const gone of dropAway(world, performance.now() - AWAY_MS))
+          log(`gone: ${gone.name} (#${gone.id}), away too long`);
         step(world, 1 / tickRate);
         broadcast({ type: "state", ...snapshot(world) }, true);
         // Aim at a fixed schedule, so that timer lateness does not add up; after a long stall, skip ahead.

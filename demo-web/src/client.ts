@@ -1,13 +1,16 @@
 /**
  * The page's side of the game, on the library as any user would write it: one node whose messages
- * are values (the `msgpack` codec), a `ws` connection to the server that comes back by itself
- * (`reconnect`), timer signals for pings, and a game loop that drains the node's events once per
- * frame (`poll`).
+ * are values (the `msgpack` codec) and who knows its player (`identity`: the id kept by the page,
+ * a hello with the name and the game's version, and the library's pings for the round trip), a `ws`
+ * connection to the server that comes back by itself (`reconnect`), and a game loop that drains the
+ * node's events once per frame (`poll`).
  */
 import {
   type ConnectionStats,
   type Endpoint,
+  ErrorCode,
   type EventReceiver,
+  type NetError,
   type NodeEvent,
   type NodeHandler,
   type ReconnectOptions,
@@ -18,6 +21,7 @@ import {
   asServerMessage,
   type ClientMessage,
   gameCodec,
+  hello,
   type RosterEntry,
   type ServerMessage,
   type Wire,
@@ -25,12 +29,22 @@ import {
 } from "../../demo-node/game/protocol.js";
 import { SnapshotBuffer } from "./interpolation.js";
 
-export type ConnectionState = "connecting" | "connected" | "disconnected" | "reconnecting";
+/**
+ * `replaced`: the same player connected from elsewhere (another tab) and took over; `refused`: the
+ * server's `accept` said no (`reason` says why). Both are final: `reconnect` ends on them by design,
+ * so two tabs of one player do not take the player from each other in turn.
+ */
+export type ConnectionState = "connecting" | "connected" | "disconnected" | "reconnecting" | "replaced" | "refused";
 
-type Signal = { type: "ping"; connection: number };
+/** Who plays on this page: the id the page keeps (player.ts) and the name shown. */
+export interface PlayerIdentity {
+  readonly id: string;
+  readonly name: string;
+}
 
 /** 0.5 s, 1 s, 2 s, 4 s, then 8 s at most between attempts, each ±20 % so that players spread out. */
 const RECONNECT: ReconnectOptions = { initialDelay: 500, factor: 2, maxDelay: 8000, jitter: 0.2 };
+/** The library pings the server this often: the round trip shown, and a dead server noticed in 2 s. */
 const PING_EVERY_MS = 1000;
 /** Events handled per frame at most: a tab back from the background catches up over a few frames. */
 const FRAME_BUDGET = 2000;
@@ -44,25 +58,26 @@ export class GameClient {
   /** The newest state from the server, as sent. */
   latest: WorldState | undefined;
   readonly snapshots = new SnapshotBuffer();
-  /** Round-trip time of the game's own last ping, in ms (see `rtt`). */
-  private pingRtt: number | undefined;
+  /** Why the connection ended, when it did (`replaced`, `refused`, `disconnected`). */
+  reason: string | undefined;
   /** When the next reconnection attempt starts (`performance.now()` time), while reconnecting. */
   retryAt: number | undefined;
   /** The number of that attempt (1 for the first after the link dropped). */
   attempt = 0;
 
-  private readonly handler: NodeHandler<Signal, Wire>;
-  private readonly events: EventReceiver<Signal, Wire>;
+  private readonly handler: NodeHandler<never, Wire>;
+  private readonly events: EventReceiver<never, Wire>;
   private endpoint: Endpoint | undefined;
-  /** Counts links, so that a ping timer of an earlier link is ignored. */
-  private connection = 0;
   private keys = 0;
 
   constructor(
     url: string,
-    readonly name: string,
+    readonly player: PlayerIdentity,
   ) {
-    const { handler, listener } = split<Signal, Wire>({ codec: gameCodec() });
+    const { handler, listener } = split<never, Wire>({
+      codec: gameCodec(),
+      identity: { id: player.id, hello: hello(player.name), ping: PING_EVERY_MS },
+    });
     this.handler = handler;
     this.events = listener.enqueue();
     try {
@@ -73,14 +88,11 @@ export class GameClient {
   }
 
   /**
-   * The round trip in ms. The library's own (`stats(endpoint).rtt`) is measured by its pings, with
-   * sub-millisecond resolution and no frame delay, when the node has `identity: { ping }`.
-   * IDENTITY-RTT: until the identity layer (LAYERS.md section 2) is merged and this node sets
-   * `identity.ping`, `stats().rtt` is absent and the game's own ping (answered by the server, read
-   * at the next frame) stands in; drop the fallback and the ping messages then.
+   * The round trip in ms: the library's (`stats(endpoint).rtt`), measured by its pings
+   * (`identity.ping`) with sub-millisecond resolution, when they arrive rather than at the next frame.
    */
   get rtt(): number | undefined {
-    return this.stats()?.rtt ?? this.pingRtt;
+    return this.stats()?.rtt;
   }
 
   /** The library's statistics of the connection to the server, while there is one. */
@@ -107,12 +119,12 @@ export class GameClient {
     if (this.state === "connected") this.send({ type: "input", keys });
   }
 
-  private handle(event: NodeEvent<Signal, Wire>): void {
+  private handle(event: NodeEvent<never, Wire>): void {
     switch (event.type) {
       case "connected":
       case "reconnected":
         if (event.endpoint !== this.endpoint) return;
-        if (event.type === "connected" && !event.ok) this.gone();
+        if (event.type === "connected" && !event.ok) this.gone(event.error);
         else this.linked();
         return;
       case "reconnecting":
@@ -128,15 +140,10 @@ export class GameClient {
         return;
       }
       case "disconnected":
-        if (event.endpoint === this.endpoint) this.gone();
+        if (event.endpoint === this.endpoint) this.gone(event.error);
         return;
       case "accepted":
-        return;
       case "signal":
-        if (event.signal.connection === this.connection && this.state === "connected") {
-          this.send({ type: "ping", time: performance.now() });
-          this.handler.signals.sendWithTimer(event.signal, PING_EVERY_MS);
-        }
         return;
     }
   }
@@ -153,9 +160,6 @@ export class GameClient {
         this.roster.clear();
         for (const player of message.players) this.roster.set(player.id, player);
         return;
-      case "pong":
-        this.pingRtt = performance.now() - message.time;
-        return;
       case "state":
         this.latest = message;
         this.snapshots.push(message, performance.now());
@@ -163,32 +167,35 @@ export class GameClient {
     }
   }
 
-  /** A link is up (the first, or one back): join the game again with the keys held now. */
+  /**
+   * A link is up (the first, or one back): the server knows the player from the hello, and plays on
+   * with the keys held now.
+   */
   private linked(): void {
     this.state = "connected";
     this.attempt = 0;
     this.retryAt = undefined;
-    this.connection++;
-    this.send({ type: "hello", name: this.name });
     if (this.keys !== 0) this.send({ type: "input", keys: this.keys });
-    this.handler.signals.send({ type: "ping", connection: this.connection });
   }
 
   /** The link dropped: forget the world until it is back. */
   private forget(): void {
     this.selfId = undefined;
     this.latest = undefined;
-    this.pingRtt = undefined;
     this.roster.clear();
     this.snapshots.reset(this.tickRate);
-    this.connection++;
   }
 
-  /** The library gave up (it does not, unless the server refuses us for good). */
-  private gone(): void {
+  /**
+   * The library ended the connection: it does only when the server refused the hello, or when
+   * this player connected from elsewhere and took over (`reconnect` retries anything else).
+   */
+  private gone(error: NetError | undefined): void {
     this.forget();
     this.endpoint = undefined;
-    this.state = "disconnected";
+    this.state =
+      error?.code === ErrorCode.Replaced ? "replaced" : error?.code === ErrorCode.Rejected ? "refused" : "disconnected";
+    this.reason = error?.message;
     this.retryAt = undefined;
   }
 

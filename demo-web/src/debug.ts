@@ -17,11 +17,19 @@ export interface DebugPlayer {
 
 export interface GameDebug {
   readonly state: ConnectionState;
+  /** Why the connection ended, when it did. */
+  readonly reason: string | undefined;
+  /** The player id this page connects as (the library's peer id), kept in `localStorage`. */
+  readonly peerId: string;
   readonly name: string;
   readonly selfId: number | undefined;
+  /** The library's round trip (`stats(endpoint).rtt`). */
   readonly rtt: number | undefined;
+  /** Messages this page sent on its connection now (`stats(endpoint).messagesSent`): its inputs. */
+  readonly sent: number | undefined;
   readonly tick: number | undefined;
   readonly players: DebugPlayer[];
+  readonly orbs: { x: number; y: number }[];
   /** The net graph: whether it is shown, how many samples it took, its newest figures. */
   readonly net: { shown: boolean; taken: number; figures: Omit<NetSample, "at"> | undefined };
 }
@@ -37,8 +45,14 @@ export function debugView(client: GameClient, history: NetHistory, graph: NetGra
     get state() {
       return client.state;
     },
+    get reason() {
+      return client.reason;
+    },
+    get peerId() {
+      return client.player.id;
+    },
     get name() {
-      return client.name;
+      return client.player.name;
     },
     get selfId() {
       return client.selfId;
@@ -46,11 +60,17 @@ export function debugView(client: GameClient, history: NetHistory, graph: NetGra
     get rtt() {
       return client.rtt;
     },
+    get sent() {
+      return client.stats()?.messagesSent;
+    },
     get tick() {
       return client.latest?.tick;
     },
     get net() {
       return { shown: graph.shown, taken: history.taken, figures: history.figures() };
+    },
+    get orbs() {
+      return client.latest?.orbs ?? [];
     },
     get players() {
       return (client.latest?.players ?? []).map((p) => ({

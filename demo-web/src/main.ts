@@ -2,16 +2,15 @@
  * The page: wires the game client to the keyboard, the canvas, the status bar and the net graph, in
  * one frame loop.
  */
-import { cleanName, GAME_PATH } from "../../demo-node/game/protocol.js";
+import { GAME_PATH } from "../../demo-node/game/protocol.js";
 import { GameClient } from "./client.js";
 import { debugView } from "./debug.js";
 import { watchKeys } from "./input.js";
 import { NetGraph } from "./net-graph.js";
 import { NetHistory } from "./net-history.js";
+import { pagePlayer, pageStorage } from "./player.js";
 import { Renderer } from "./render.js";
 import { StatusBar } from "./status.js";
-
-const ANIMALS = ["Otter", "Falcon", "Lynx", "Puffin", "Gecko", "Koala", "Marten", "Heron", "Bison", "Ibex", "Orca"];
 
 function element<T extends HTMLElement>(selector: string): T {
   const found = document.querySelector<T>(selector);
@@ -19,18 +18,15 @@ function element<T extends HTMLElement>(selector: string): T {
   return found;
 }
 
-const requested = new URLSearchParams(location.search).get("name");
-const name = cleanName(
-  requested ?? `${ANIMALS[Math.floor(Math.random() * ANIMALS.length)]}-${Math.floor(Math.random() * 100)}`,
-);
+const player = pagePlayer(pageStorage(), new URLSearchParams(location.search).get("name"));
 const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${GAME_PATH}`;
 
-const client = new GameClient(url, name);
+const client = new GameClient(url, player);
 const renderer = new Renderer(element<HTMLCanvasElement>("#arena"));
 const status = new StatusBar(element("#status"), element("#scores"));
 const history = new NetHistory();
 const graph = new NetGraph(element("#netgraph"), element<HTMLCanvasElement>("#netgraph canvas"), history);
-element("#me").textContent = name;
+element("#me").textContent = player.name;
 watchKeys(window, (keys) => client.setKeys(keys));
 window.addEventListener("keydown", (event) => {
   if (event.code !== "KeyN" || event.repeat || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -50,6 +46,11 @@ function banner(now: number): string | undefined {
     }
     case "disconnected":
       return "Disconnected";
+    case "replaced":
+      // Final by design: this tab does not take the player back, which would start a tug of war.
+      return "You are playing in another tab — reload this one to play here";
+    case "refused":
+      return `Refused by the server: ${client.reason ?? "no reason given"}`;
   }
 }
 

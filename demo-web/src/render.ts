@@ -97,7 +97,7 @@ export class Renderer {
       g.textAlign = "center";
       g.textBaseline = "middle";
       g.fillStyle = "#f1f5f9";
-      g.fillText(scene.banner, width / 2, height / 2);
+      g.fillText(scene.banner, width / 2, height / 2, width - 40); // a long reason is squeezed, not cut
     }
   }
 }

@@ -11,13 +11,9 @@ export class StatusBar {
   ) {}
 
   update(client: GameClient, now: number): void {
-    const retryIn = client.retryAt === undefined ? undefined : Math.max(0, Math.ceil((client.retryAt - now) / 1000));
-    // Reads "reconnecting (attempt n, next in t s)" beside the state.
-    const detail =
-      client.state === "reconnecting" && retryIn !== undefined
-        ? `(attempt ${client.attempt}, next in ${retryIn} s)`
-        : "";
-    const rtt = client.rtt === undefined ? "–" : `${Math.round(client.rtt)} ms`;
+    const detail = this.detail(client, now);
+    // The library's round trip, with its sub-millisecond resolution: on loopback it is well under 1 ms.
+    const rtt = client.rtt === undefined ? "–" : `${client.rtt.toFixed(1)} ms`;
     const online = client.state === "connected" ? String(client.roster.size) : "–";
     const key = [client.state, detail, rtt, online].join("|");
     if (key !== this.shown) {
@@ -29,6 +25,22 @@ export class StatusBar {
       this.text("#online", online);
     }
     this.updateScores(client);
+  }
+
+  /** Beside the state: "reconnecting (attempt n, next in t s)", or why the connection ended. */
+  private detail(client: GameClient, now: number): string {
+    switch (client.state) {
+      case "reconnecting": {
+        if (client.retryAt === undefined) return "";
+        return `(attempt ${client.attempt}, next in ${Math.max(0, Math.ceil((client.retryAt - now) / 1000))} s)`;
+      }
+      case "replaced":
+        return "(by another tab or window)";
+      case "refused":
+        return `(${client.reason ?? "no reason given"})`;
+      default:
+        return "";
+    }
   }
 
   private updateScores(client: GameClient): void {
