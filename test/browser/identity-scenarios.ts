@@ -88,11 +88,12 @@ export const identityScenarios = {
     const { log, at } = context;
     await withNode(
       context,
-      { identity: { id: "pinger", ping: 50, hello: utf8.encode(ACCEPTED_HELLO) } },
+      // 250 ms: a peer silent for two intervals is ended, and a loaded machine can stall for 100 ms.
+      { identity: { id: "pinger", ping: 250, hello: utf8.encode(ACCEPTED_HELLO) } },
       async (handler) => {
         const endpoint = handler.network.connect(Transport.Ws, at.identity);
         await log.waitFor(isEvent("connected", "identity", log));
-        handler.signals.sendWithTimer("eight intervals later", 400);
+        handler.signals.sendWithTimer("eight intervals later", 2000);
         await log.waitFor(isSignal("eight intervals later"));
         log.note("still connected", handler.network.isReady(endpoint.id));
       },
