@@ -179,7 +179,11 @@ export function toBytes(data: SendData): Uint8Array {
 function resolveLimits(info: TransportInfo, options: CommonOptions): ResourceLimits {
   return {
     maxMessageSize: checkLimit(options.maxMessageSize, "maxMessageSize", info.maxMessageSize),
-    maxPendingBytes: checkLimit(options.maxPendingBytes, "maxPendingBytes", DEFAULT_MAX_PENDING_BYTES),
+    maxPendingBytes: checkLimit(
+      options.maxPendingBytes,
+      "maxPendingBytes",
+      info.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
+    ),
     maxQueuedMessages: checkLimit(options.maxQueuedMessages, "maxQueuedMessages", DEFAULT_MAX_QUEUED_MESSAGES),
     maxQueuedBytes: checkLimit(options.maxQueuedBytes, "maxQueuedBytes", DEFAULT_MAX_QUEUED_BYTES),
   };

@@ -1,11 +1,12 @@
 /**
- * The Node build: the core with the `tcp`, `framed-tcp`, `udp` and `ws` transports.
+ * The Node build: the core with the `tcp`, `framed-tcp`, `udp`, `ws` and `webrtc` transports.
  * `import { split } from "message-io"` resolves here under the `node` condition.
  */
 import { createSplit } from "../../src/node.js";
 import { framedTcpAdapter } from "./framed-tcp.js";
 import { tcpAdapter } from "./tcp.js";
 import { udpAdapter } from "./udp.js";
+import { webRtcAdapter } from "./webrtc.js";
 import { wsAdapter } from "./ws.js";
 
 export * from "../../src/index.js";
@@ -15,6 +16,6 @@ export * from "../../src/index.js";
  * `S` is the type of the signals the program sends itself.
  */
 export const split = createSplit({
-  adapters: [tcpAdapter, framedTcpAdapter, udpAdapter, wsAdapter],
+  adapters: [tcpAdapter, framedTcpAdapter, udpAdapter, wsAdapter, webRtcAdapter],
   yieldTurn: setImmediate,
 });
