@@ -17,6 +17,14 @@ import type {
   SessionDescriptionLike,
 } from "../../src/adapters/webrtc-session.js";
 
+/** The payload protocol id of an empty binary message (RFC 8831 section 8). */
+const WEBRTC_BINARY_EMPTY = 57;
+
+interface WeriftSctp {
+  dataChannelQueue: [RTCDataChannel, number, Buffer][];
+  dataChannelFlush(): unknown;
+}
+
 class WeriftChannel implements DataChannelLike {
   onopen: ((event?: any) => void) | null = null;
   onclose: ((event?: any) => void) | null = null;
@@ -37,8 +45,24 @@ class WeriftChannel implements DataChannelLike {
   }
 
   send(data: Uint8Array): void {
+    if (data.length === 0) return this.sendEmpty();
     // A copy: werift keeps a reference to what it queues, and the caller may reuse `data`.
     this.channel.send(Buffer.from(data));
+  }
+
+  /**
+   * werift sends an empty message as an SCTP chunk without data, which no peer receives (SCTP
+   * needs a byte). RFC 8831 sends it as one byte with the "empty binary" payload id, as browsers
+   * do and as werift itself reads it: queued here the way werift queues every message.
+   */
+  private sendEmpty(): void {
+    const sctp = (this.channel as unknown as { sctp: Partial<WeriftSctp> }).sctp;
+    if (!Array.isArray(sctp.dataChannelQueue) || typeof sctp.dataChannelFlush !== "function") {
+      throw new Error("this werift version cannot send an empty message");
+    }
+    this.channel.addBufferedAmount(1);
+    sctp.dataChannelQueue.push([this.channel, WEBRTC_BINARY_EMPTY, Buffer.from([0])]);
+    void Promise.resolve(sctp.dataChannelFlush()).catch(() => {});
   }
 
   close(): void {

@@ -112,6 +112,7 @@ class Handshake {
     const signal = this.signal;
     const connection = new WebRtcConnection(signal.addr, pc, channel, signal, request.limits);
     this.connection = connection;
+    connection.learnLimit(offer.sdp);
     connection.onEnd = () => {
       this.context.open.delete(connection);
       this.fail();

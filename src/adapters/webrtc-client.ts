@@ -125,6 +125,7 @@ class WebRtcClientConnection extends WebRtcConnection {
     const message = decodeSignal(bytes);
     if (message?.type === "answer" && !this.answered) {
       this.answered = true;
+      this.learnLimit(message.sdp);
       this.pc.setRemoteDescription({ type: "answer", sdp: withoutNamedCandidates(message.sdp) }).catch((error) => {
         this.end(new NetError(ErrorCode.ProtocolError, `${this.addr} sent an answer we cannot use`, { cause: error }));
       });

@@ -206,6 +206,8 @@ export function messageBytes(data: unknown): Uint8Array | undefined {
 export class WebRtcConnection implements Connection {
   protected sink: ConnectionSink | undefined;
   private ended = false;
+  /** The other side's `a=max-message-size` when smaller than ours: sending more would fail there. */
+  maxMessageSize: number | undefined;
   /** Called once when the connection ends, however it ends (a listener forgets it). */
   onEnd: (() => void) | undefined;
 
@@ -224,6 +226,12 @@ export class WebRtcConnection implements Connection {
         this.end(new NetError(ErrorCode.ConnectionLost, `ICE to ${addr} failed`));
       }
     };
+  }
+
+  /** Reads the limit the other side announced in its description (RFC 8841; 0 is unbounded). */
+  learnLimit(remoteSdp: string): void {
+    const announced = Number(/^a=max-message-size:(\d+)/m.exec(remoteSdp)?.[1] ?? Number.NaN);
+    if (announced > 0) this.maxMessageSize = announced;
   }
 
   /** The core's sink: set by the side's handshake (the core listens from then on). */
