@@ -45,9 +45,9 @@ class WeriftChannel implements DataChannelLike {
   }
 
   send(data: Uint8Array): void {
-    if (data.length === 0) return this.sendEmpty();
     // A copy: werift keeps a reference to what it queues, and the caller may reuse `data`.
-    this.channel.send(Buffer.from(data));
+    if (data.length > 0) this.channel.send(Buffer.from(data));
+    else this.sendEmpty();
   }
 
   /**
