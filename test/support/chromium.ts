@@ -16,3 +16,14 @@ export const chromiumLaunchOptions = {
     "--disable-sync",
   ],
 };
+
+/**
+ * Added to `chromiumLaunchOptions.args` by the tests and benchmarks that open WebRTC connections
+ * to a Node listener on 127.0.0.1 (never needed by users on a real network): Chromium hides its
+ * addresses behind mDNS names (which the listener ignores: resolving them would be a multicast
+ * query) and leaves loopback out of ICE unless told otherwise.
+ */
+export const webRtcLoopbackArgs = [
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
+  "--allow-loopback-in-peer-connection",
+];
