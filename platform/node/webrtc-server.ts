@@ -110,7 +110,8 @@ class Handshake {
     // The listener follows what the connector asked: the same negotiated channel on both sides.
     const channel = pc.createDataChannel(CHANNEL_LABEL, channelOptions(offer));
     const signal = this.signal;
-    const connection = new WebRtcConnection(signal.addr, pc, channel, signal, request.limits);
+    const reliable = offer.maxRetransmits === undefined;
+    const connection = new WebRtcConnection(signal.addr, pc, channel, signal, request.limits, reliable);
     this.connection = connection;
     connection.learnLimit(offer.sdp);
     connection.onEnd = () => {

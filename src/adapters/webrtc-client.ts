@@ -79,7 +79,8 @@ class WebRtcClientConnection extends WebRtcConnection {
     timeout: number | undefined,
   ) {
     const channel = pc.createDataChannel(CHANNEL_LABEL, channelOptions(request));
-    super(addr, pc, channel, { send: (bytes) => socket.send(bytes), close: () => closeSocket(socket) }, limits);
+    const signal = { send: (bytes: Uint8Array) => socket.send(bytes), close: () => closeSocket(socket) };
+    super(addr, pc, channel, signal, limits, request.maxRetransmits === undefined);
     this.sink = sink;
     socket.binaryType = "arraybuffer";
     // Every handler stays attached to the end: `ws` throws an `error` event nobody listens to.

@@ -206,6 +206,8 @@ export function messageBytes(data: unknown): Uint8Array | undefined {
 export class WebRtcConnection implements Connection {
   protected sink: ConnectionSink | undefined;
   private ended = false;
+  /** Inbound backpressure on a lossy channel: the node's queue is full, arrivals are dropped. */
+  private dropping = false;
   /** The other side's `a=max-message-size` when smaller than ours: sending more would fail there. */
   maxMessageSize: number | undefined;
   /** Called once when the connection ends, however it ends (a listener forgets it). */
@@ -217,6 +219,8 @@ export class WebRtcConnection implements Connection {
     readonly channel: DataChannelLike,
     private readonly signal: SignalSocket,
     protected readonly limits: ResourceLimits,
+    /** The channel resends until delivered (`maxRetransmits` unset): then nothing may be dropped. */
+    private readonly reliable: boolean,
   ) {
     channel.onmessage = (event) => this.received(event.data);
     channel.onclose = () => this.end(undefined);
@@ -246,7 +250,7 @@ export class WebRtcConnection implements Connection {
   /** A data channel message. */
   protected received(data: unknown): void {
     const sink = this.sink;
-    if (sink === undefined) return;
+    if (sink === undefined || this.dropping) return;
     const bytes = messageBytes(data);
     if (bytes === undefined) {
       this.end(new NetError(ErrorCode.ProtocolError, `unexpected data channel message from ${this.addr}`));
@@ -279,6 +283,18 @@ export class WebRtcConnection implements Connection {
 
   pendingBytes(): number {
     return this.channel.bufferedAmount;
+  }
+
+  /**
+   * A data channel cannot be paused. A lossy one drops what arrives while the node's queue is full,
+   * as udp does; a reliable one keeps delivering (as a browser's WebSocket, which cannot pause either).
+   */
+  pauseReading(): void {
+    if (!this.reliable) this.dropping = true;
+  }
+
+  resumeReading(): void {
+    this.dropping = false;
   }
 
   sendControl(data: Uint8Array): void {

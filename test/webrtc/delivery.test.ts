@@ -2,7 +2,7 @@
  * `webrtc` delivery Node to Node: the control side channel over the signalling socket (the adapter's
  * hooks, used by the second layer), and loss and reordering under a burst, measured and printed.
  */
-import { type Endpoint, SendStatus, Transport } from "message-io";
+import { type Endpoint, SendStatus, split, Transport } from "message-io";
 import { describe, expect, it } from "vitest";
 import { webRtcAdapter } from "../../platform/node/webrtc.js";
 import type { Connection, ConnectionSink, ResourceLimits } from "../../src/adapter.js";
@@ -170,5 +170,29 @@ describe("loss and reordering under a burst", () => {
     expect(sent).toBeGreaterThanOrEqual(64);
     expect(sent).toBeLessThanOrEqual(66);
     await server.waitFor(isMessage);
+  });
+
+  it("a listener that falls behind: past maxQueuedMessages an unreliable channel drops instead of queueing", async () => {
+    const node = split();
+    const receiver = node.listener.enqueue();
+    try {
+      const { addr } = await node.handler.network.listen(Transport.WebRtc, "127.0.0.1:0", { maxQueuedMessages: 50 });
+      const client = recordedNode();
+      const endpoint = await client.network.connectAsync(Transport.WebRtc, addr);
+      // Nobody takes the listener's events while 500 messages arrive.
+      await sendNumbered(client, endpoint, 500, 100);
+      let messages = 0;
+      for (
+        let event = await receiver.receiveTimeout(5000);
+        event !== undefined;
+        event = await receiver.receiveTimeout(500)
+      ) {
+        if (event.type === "message") messages++;
+      }
+      expect(messages).toBeGreaterThanOrEqual(50);
+      expect(messages).toBeLessThan(500);
+    } finally {
+      node.handler.stop();
+    }
   });
 });
