@@ -87,7 +87,9 @@ class WebRtcClientConnection extends WebRtcConnection {
     socket.onerror = (event: { error?: unknown }) => {
       this.platformError ??= event?.error;
     };
-    socket.onopen = () => void this.offer(request);
+    const offer = this.prepareOffer();
+    offer.catch(() => {}); // reported once the socket is open (or never, when the connect fails first)
+    socket.onopen = () => void this.offer(offer, request);
     socket.onmessage = (event) => this.frame(event.data);
     socket.onclose = (event) => this.socketClosed(event.code, event.reason);
     channel.onopen = () => {
@@ -101,17 +103,19 @@ class WebRtcClientConnection extends WebRtcConnection {
     }
   }
 
-  private async offer(request: ChannelRequest): Promise<void> {
+  /** The offer with every candidate, gathered while the signalling socket opens. */
+  private async prepareOffer(): Promise<string> {
+    await this.pc.setLocalDescription();
+    await gatheringComplete(this.pc);
+    return this.pc.localDescription?.sdp ?? "";
+  }
+
+  private async offer(offer: Promise<string>, request: ChannelRequest): Promise<void> {
     try {
-      await this.pc.setLocalDescription();
-      await gatheringComplete(this.pc);
-      if (this.isEnded) return;
-      const sdp = this.pc.localDescription?.sdp ?? "";
-      this.socket.send(encodeSignal({ type: "offer", sdp, ...request }));
+      const sdp = await offer;
+      if (!this.isEnded) this.socket.send(encodeSignal({ type: "offer", sdp, ...request }));
     } catch (error) {
-      this.end(
-        new NetError(ErrorCode.ConnectionLost, `cannot make a WebRTC offer: ${String(error)}`, { cause: error }),
-      );
+      this.end(new NetError(ErrorCode.ConnectionLost, `cannot make a WebRTC offer: ${String(error)}`, { cause: error }));
     }
   }
 
