@@ -115,7 +115,9 @@ class WebRtcClientConnection extends WebRtcConnection {
       const sdp = await offer;
       if (!this.isEnded) this.socket.send(encodeSignal({ type: "offer", sdp, ...request }));
     } catch (error) {
-      this.end(new NetError(ErrorCode.ConnectionLost, `cannot make a WebRTC offer: ${String(error)}`, { cause: error }));
+      this.end(
+        new NetError(ErrorCode.ConnectionLost, `cannot make a WebRTC offer: ${String(error)}`, { cause: error }),
+      );
     }
   }
 

@@ -5,6 +5,7 @@
 import { ErrorCode, SendStatus, Transport } from "message-io";
 import { describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
+import { ChildPeer, killAllPeers } from "../reliability/child-peer.js";
 import { guardEveryTest } from "../reliability/support.js";
 import {
   isAccepted,
@@ -18,8 +19,9 @@ import {
 } from "../support/recorder.js";
 
 const foreign: { close(): void }[] = [];
-guardEveryTest(() => {
+guardEveryTest(async () => {
   for (const peer of foreign.splice(0)) peer.close();
+  await killAllPeers();
 });
 
 function echoServer(): Recorder {
@@ -146,5 +148,28 @@ describe("webrtc, Node to Node", () => {
     await server.waitFor(isDisconnected);
     await client.network.connectAsync(Transport.WebRtc, addr);
     expect(server.ofType("accepted")).toHaveLength(2);
+  });
+
+  it("a peer process killed: the other side ends at once with CONNECTION_LOST (its signalling socket is gone)", async () => {
+    const server = echoServer();
+    const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0");
+    const childClient = ChildPeer.start("client", { transport: Transport.WebRtc, remote: addr });
+    await childClient.waitFor((line) => line.event === "connected" && line.ok === true);
+    await server.waitFor(isAccepted);
+    let started = performance.now();
+    await childClient.kill();
+    const lost = await server.waitFor(isDisconnected);
+    expect(lost.error?.code).toBe(ErrorCode.ConnectionLost);
+    expect(performance.now() - started).toBeLessThan(2000);
+
+    const childServer = ChildPeer.start("server", { listen: [[Transport.WebRtc, "127.0.0.1:0"]] });
+    const listening = await childServer.listening(1);
+    const client = recordedNode();
+    await client.network.connectAsync(Transport.WebRtc, listening.get(Transport.WebRtc)!);
+    started = performance.now();
+    await childServer.kill();
+    const gone = await client.waitFor(isDisconnected);
+    expect(gone.error?.code).toBe(ErrorCode.ConnectionLost);
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 });
