@@ -1,7 +1,8 @@
 /**
  * `webrtc` Chromium to Node: Debian's Chromium loads the package's browser build (dist/, made by
  * the global setup) and connects over its native `RTCPeerConnection` to a listener of the Node
- * build on 127.0.0.1. Chromium runs with `webRtcLoopbackArgs` (mDNS hiding off, loopback allowed).
+ * build on 127.0.0.1. Chromium runs with `webRtcLoopbackArgs` (mDNS hiding off, loopback allowed),
+ * and once without them.
  */
 import { readFile } from "node:fs/promises";
 import http from "node:http";
@@ -119,8 +120,8 @@ const HARNESS = `(async () => {
   };
 })()`;
 
-async function newPage(): Promise<Page> {
-  const page = await browser.newPage();
+async function newPage(on: Browser = browser): Promise<Page> {
+  const page = await on.newPage();
   page.on("pageerror", (error) => process.stderr.write(`page error: ${error.message}\n`));
   await page.goto(`${origin}/`);
   await page.evaluate(HARNESS);
@@ -256,5 +257,19 @@ describe("webrtc, Chromium to Node", () => {
     });
     expect(seen.size).toBeGreaterThan(0);
     await page.close();
+  });
+
+  it("connects without the loopback flags too, as a user's browser does: through the listener's host candidate alone", async () => {
+    const server = echoServer();
+    const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0");
+    // Chromium's defaults: its own candidates are mDNS names, which the listener ignores.
+    const plain = await chromium.launch(chromiumLaunchOptions);
+    try {
+      const page = await newPage(plain);
+      expect((await connect(page, `ws://${addr}/`)).ok).toBe(true);
+      expect(await page.evaluate(() => (globalThis as any).rtc.echo(0, [1000]))).toEqual([1000]);
+    } finally {
+      await plain.close();
+    }
   });
 });
