@@ -1,12 +1,12 @@
 /**
  * The authoritative game server: one node, one port. An `http` server serves the built page, and the
- * library's `ws` listener attaches to it on `GAME_PATH`. The world is stepped at a fixed rate driven
+ * library's `ws` listener attaches to it on `GAME_PATH` (the `webrtc` listener's signalling on `RTC_PATH`). The world is stepped at a fixed rate driven
  * by timer signals, and every player gets the whole state after each step.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Endpoint, formatHostPort, split, Transport } from "message-io";
-import { decodeClient, encodeServer, GAME_PATH, type ServerMessage } from "./protocol.js";
+import { decodeClient, encodeServer, GAME_PATH, RTC_PATH, type ServerMessage } from "./protocol.js";
 import { serveStatic } from "./static.js";
 import { ARENA, addPlayer, createWorld, MAX_PLAYERS, removePlayer, roster, setInput, snapshot, step } from "./world.js";
 
@@ -58,6 +58,12 @@ export async function startGameServer(options: GameServerOptions): Promise<GameS
       path: GAME_PATH,
       heartbeat: 5000,
       maxMessageSize: 64 * 1024,
+      maxConnections: MAX_PLAYERS * 2,
+    });
+    // The same game over unreliable, unordered data channels, for pages opened with ?transport=webrtc.
+    await handler.network.listen(Transport.WebRtc, formatHostPort(bound.address, bound.port), {
+      server: http,
+      path: RTC_PATH,
       maxConnections: MAX_PLAYERS * 2,
     });
   } catch (error) {

@@ -48,6 +48,8 @@ export class GameClient {
   constructor(
     private readonly url: string,
     readonly name: string,
+    /** `webrtc`: states (and everything else) over a data channel, resent at most twice, never waited for. */
+    readonly transport: typeof Transport.Ws | typeof Transport.WebRtc = Transport.Ws,
   ) {
     const { handler, listener } = split<Signal>();
     this.handler = handler;
@@ -133,7 +135,8 @@ export class GameClient {
     this.state = this.attempt === 0 && this.connection === 0 ? "connecting" : "reconnecting";
     this.retryAt = undefined;
     try {
-      this.endpoint = this.handler.network.connect(Transport.Ws, this.url);
+      const options = this.transport === Transport.WebRtc ? { maxRetransmits: 2 } : {};
+      this.endpoint = this.handler.network.connect(this.transport, this.url, options);
     } catch {
       this.lost(); // a bad URL: nothing to hope for but a retry later
     }

@@ -1,5 +1,6 @@
 /** The page: wires the game client to the keyboard, the canvas and the status bar, in one frame loop. */
-import { cleanName, GAME_PATH } from "../../demo-node/game/protocol.js";
+import { Transport } from "message-io";
+import { cleanName, GAME_PATH, RTC_PATH } from "../../demo-node/game/protocol.js";
 import { GameClient } from "./client.js";
 import { debugView } from "./debug.js";
 import { watchKeys } from "./input.js";
@@ -18,9 +19,10 @@ const requested = new URLSearchParams(location.search).get("name");
 const name = cleanName(
   requested ?? `${ANIMALS[Math.floor(Math.random() * ANIMALS.length)]}-${Math.floor(Math.random() * 100)}`,
 );
-const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${GAME_PATH}`;
+const overWebRtc = new URLSearchParams(location.search).get("transport") === "webrtc";
+const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${overWebRtc ? RTC_PATH : GAME_PATH}`;
 
-const client = new GameClient(url, name);
+const client = new GameClient(url, name, overWebRtc ? Transport.WebRtc : Transport.Ws);
 const renderer = new Renderer(element<HTMLCanvasElement>("#arena"));
 const status = new StatusBar(element("#status"), element("#scores"));
 element("#me").textContent = name;
