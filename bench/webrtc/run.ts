@@ -9,14 +9,13 @@
  * Usage: `npm run bench:webrtc [-- --quick] [-- --no-browser]`.
  */
 import { fork } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright";
 import { type Endpoint, SendStatus, split, Transport } from "../../platform/node/index.js";
 import { chromiumLaunchOptions, webRtcLoopbackArgs } from "../../test/support/chromium.js";
+import { distPages } from "../../test/support/dist-pages.js";
 import { median, percentile } from "../stats.js";
 
 const PING = 1;
@@ -158,19 +157,7 @@ async function measureChromium(
   askCount: () => Promise<number>,
 ): Promise<Result[]> {
   const root = fileURLToPath(new URL("../../../../", import.meta.url));
-  const pages = http.createServer(async (request, response) => {
-    const url = new URL(request.url ?? "/", "http://localhost");
-    if (url.pathname === "/")
-      return void response.writeHead(200, { "Content-Type": "text/html" }).end("<title>b</title>");
-    const file = path.join(root, path.normalize(url.pathname));
-    if (!url.pathname.startsWith("/dist/") || !file.startsWith(path.join(root, "dist"))) {
-      return void response.writeHead(404).end();
-    }
-    readFile(file).then(
-      (body) => response.writeHead(200, { "Content-Type": "text/javascript" }).end(body),
-      () => response.writeHead(404).end(),
-    );
-  });
+  const pages = http.createServer(distPages(root, "bench"));
   await new Promise<void>((resolve) => pages.listen(0, "127.0.0.1", resolve));
   const browser = await chromium.launch({
     ...chromiumLaunchOptions,

@@ -5,15 +5,14 @@
  * are made at run time; nothing is installed in a trust store), and still refuses a certificate
  * it was not told about.
  */
-import { readFile } from "node:fs/promises";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Transport } from "message-io";
 import { type Browser, chromium } from "playwright";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { chromiumLaunchOptions } from "../support/chromium.js";
+import { distPages } from "../support/dist-pages.js";
 import { isAccepted, isMessage, stopAll } from "../support/recorder.js";
 import { makeCertificates, type TestCertificates } from "./certs.js";
 import { echoNode, ProcessGuard } from "./support.js";
@@ -28,24 +27,7 @@ let pagesOrigin: string;
 beforeAll(async () => {
   certs = await makeCertificates();
   // The page and the package's built modules, over HTTPS with the same trusted certificate.
-  pages = https.createServer({ key: certs.key, cert: certs.cert }, async (request, response) => {
-    const url = new URL(request.url ?? "/", "https://localhost");
-    if (url.pathname === "/") {
-      response.writeHead(200, { "Content-Type": "text/html" }).end("<!doctype html><title>wss</title>");
-      return;
-    }
-    const file = path.join(root, path.normalize(url.pathname));
-    if (!url.pathname.startsWith("/dist/") || !file.startsWith(path.join(root, "dist"))) {
-      response.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, { "Content-Type": "text/javascript" }).end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
+  pages = https.createServer({ key: certs.key, cert: certs.cert }, distPages(root, "wss"));
   await new Promise<void>((resolve) => pages.listen(0, "127.0.0.1", resolve));
   pagesOrigin = `https://localhost:${(pages.address() as AddressInfo).port}`;
   browser = await chromium.launch({

@@ -4,17 +4,16 @@
  * build on 127.0.0.1. Chromium runs with `webRtcLoopbackArgs` (mDNS hiding off, loopback allowed),
  * and once without them.
  */
-import { readFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ErrorCode, SendStatus, Transport } from "message-io";
 import { type Browser, chromium, type Page } from "playwright";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
-import { guardEveryTest } from "../reliability/support.js";
+import { echoNode, guardEveryTest } from "../reliability/support.js";
 import { chromiumLaunchOptions, webRtcLoopbackArgs } from "../support/chromium.js";
+import { distPages } from "../support/dist-pages.js";
 import { isAccepted, isDisconnected, type Recorder, recordedNode } from "../support/recorder.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -24,23 +23,7 @@ let pages: http.Server;
 let origin: string;
 
 beforeAll(async () => {
-  pages = http.createServer(async (request, response) => {
-    const url = new URL(request.url ?? "/", "http://localhost");
-    if (url.pathname === "/") {
-      response.writeHead(200, { "Content-Type": "text/html" }).end("<!doctype html><title>webrtc</title>");
-      return;
-    }
-    const file = path.join(root, path.normalize(url.pathname));
-    if (!url.pathname.startsWith("/dist/") || !file.startsWith(path.join(root, "dist"))) {
-      response.writeHead(404).end();
-      return;
-    }
-    try {
-      response.writeHead(200, { "Content-Type": "text/javascript" }).end(await readFile(file));
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
+  pages = http.createServer(distPages(root, "webrtc"));
   await new Promise<void>((resolve) => pages.listen(0, "127.0.0.1", resolve));
   origin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
   browser = await chromium.launch({
@@ -128,20 +111,21 @@ async function newPage(on: Browser = browser): Promise<Page> {
   return page;
 }
 
-function echoServer(): Recorder {
-  const server: Recorder = recordedNode((event) => {
-    if (event.type === "message") server.network.send(event.endpoint, event.data);
-  });
-  return server;
-}
-
 type Connected = { ok: boolean; addr?: string; index?: number; code?: string };
 const connect = (page: Page, url: string, options: object = {}) =>
   page.evaluate(([u, o]) => (globalThis as any).rtc.connect(u, o), [url, options] as const) as Promise<Connected>;
 
+/** A listener on `server`, and a new page connected to it. */
+async function connectedPage(server: Recorder, options: object = {}) {
+  const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0", options);
+  const page = await newPage();
+  expect((await connect(page, addr)).ok).toBe(true);
+  return { addr, page };
+}
+
 describe("webrtc, Chromium to Node", () => {
   it("connects over the native RTCPeerConnection and exchanges whole messages of 0 to 16 KiB", async () => {
-    const server = echoServer();
+    const server = echoNode();
     const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0");
     const page = await newPage();
     const started = performance.now();
@@ -183,10 +167,8 @@ describe("webrtc, Chromium to Node", () => {
   });
 
   it("ends both sides cleanly when either removes the connection, and when the page's node stops", async () => {
-    const server = echoServer();
-    const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0");
-    const page = await newPage();
-    expect((await connect(page, addr)).ok).toBe(true);
+    const server = echoNode();
+    const { addr, page } = await connectedPage(server);
     await page.evaluate(() => (globalThis as any).rtc.remove(0));
     expect((await server.waitFor(isDisconnected)).error).toBeUndefined();
 
@@ -210,10 +192,8 @@ describe("webrtc, Chromium to Node", () => {
   });
 
   it("maxConnections: a connect past it fails before the handshake", async () => {
-    const server = echoServer();
-    const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0", { maxConnections: 1 });
-    const page = await newPage();
-    expect((await connect(page, addr)).ok).toBe(true);
+    const server = echoNode();
+    const { addr, page } = await connectedPage(server, { maxConnections: 1 });
     expect(await connect(page, addr)).toEqual({ ok: false, code: "CONNECTION_LOST" });
     expect(server.ofType("accepted")).toHaveLength(1);
     await page.close();
@@ -221,9 +201,7 @@ describe("webrtc, Chromium to Node", () => {
 
   it("a burst from Chromium, unordered without retransmits: whole messages, no duplicates; loss and reordering measured", async () => {
     const server = recordedNode();
-    const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0");
-    const page = await newPage();
-    expect((await connect(page, addr)).ok).toBe(true);
+    const { page } = await connectedPage(server);
     const count = 5000;
     const { bufferFull } = await page.evaluate(([n]) => (globalThis as any).rtc.burst(0, n, 1024), [count] as const);
     let last = -1;
@@ -260,7 +238,7 @@ describe("webrtc, Chromium to Node", () => {
   });
 
   it("connects without the loopback flags too, as a user's browser does: through the listener's host candidate alone", async () => {
-    const server = echoServer();
+    const server = echoNode();
     const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0");
     // Chromium's defaults: its own candidates are mDNS names, which the listener ignores.
     const plain = await chromium.launch(chromiumLaunchOptions);

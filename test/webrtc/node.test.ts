@@ -6,7 +6,7 @@ import { ErrorCode, SendStatus, Transport } from "message-io";
 import { describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { ChildPeer, killAllPeers } from "../reliability/child-peer.js";
-import { guardEveryTest } from "../reliability/support.js";
+import { echoNode, guardEveryTest } from "../reliability/support.js";
 import {
   isAccepted,
   isConnected,
@@ -24,13 +24,6 @@ guardEveryTest(async () => {
   await killAllPeers();
 });
 
-function echoServer(): Recorder {
-  const server: Recorder = recordedNode((event) => {
-    if (event.type === "message") server.network.send(event.endpoint, event.data);
-  });
-  return server;
-}
-
 /** A listener and a client connected to it: the client's endpoint and the server's. */
 async function pair(server: Recorder, options: Record<string, unknown> = {}) {
   const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0");
@@ -44,7 +37,7 @@ async function pair(server: Recorder, options: Record<string, unknown> = {}) {
 
 describe("webrtc, Node to Node", () => {
   it("connects, and both sides exchange whole messages; the endpoint is the signalling peer", async () => {
-    const server = echoServer();
+    const server = echoNode();
     const { client, endpoint, accepted, addr } = await pair(server);
     expect(endpoint.addr).toBe(addr);
     expect(accepted.addr).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -60,7 +53,7 @@ describe("webrtc, Node to Node", () => {
   });
 
   it('connects to "host:port" (ws://host:port/) and to a path the listener requires', async () => {
-    const server = echoServer();
+    const server = echoNode();
     const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0", { path: "/rtc" });
     const client = recordedNode();
     const wrongPath = client.network.connect(Transport.WebRtc, addr);
@@ -71,7 +64,7 @@ describe("webrtc, Node to Node", () => {
   });
 
   it("refuses a message over 16 KiB at send, and over a smaller limit the listener announced", async () => {
-    const server = echoServer();
+    const server = echoNode();
     const { client, endpoint } = await pair(server);
     expect(client.network.send(endpoint, new Uint8Array(16 * 1024 + 1))).toBe(SendStatus.MaxPacketSizeExceeded);
     // A listener with a smaller limit announces it in its answer: the connector refuses at send.
@@ -105,7 +98,7 @@ describe("webrtc, Node to Node", () => {
   });
 
   it("ends both sides at once when either removes the connection, cleanly", async () => {
-    const server = echoServer();
+    const server = echoNode();
     const first = await pair(server);
     const started = performance.now();
     first.client.network.remove(first.endpoint.id);
@@ -123,7 +116,7 @@ describe("webrtc, Node to Node", () => {
   });
 
   it("ends the other side's connection when a node stops", async () => {
-    const server = echoServer();
+    const server = echoNode();
     const { client } = await pair(server);
     await client.stop();
     expect((await server.waitFor(isDisconnected)).error).toBeUndefined();
@@ -136,7 +129,7 @@ describe("webrtc, Node to Node", () => {
   });
 
   it("refuses a connection past maxConnections before its handshake, and takes one again once below", async () => {
-    const server = echoServer();
+    const server = echoNode();
     const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0", { maxConnections: 1 });
     const client = recordedNode();
     const first = await client.network.connectAsync(Transport.WebRtc, addr);
@@ -151,7 +144,7 @@ describe("webrtc, Node to Node", () => {
   });
 
   it("a peer process killed: the other side ends at once with CONNECTION_LOST (its signalling socket is gone)", async () => {
-    const server = echoServer();
+    const server = echoNode();
     const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0");
     const childClient = ChildPeer.start("client", { transport: Transport.WebRtc, remote: addr });
     await childClient.waitFor((line) => line.event === "connected" && line.ok === true);
