@@ -20,7 +20,7 @@ import { chromium } from "playwright";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ChildPeer, killAllPeers } from "../reliability/child-peer.js";
 import { LinkPair } from "../reliability/netns.js";
-import { chromiumLaunchOptions, webRtcLoopbackArgs } from "../support/chromium.js";
+import { chromiumLaunchOptions } from "../support/chromium.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -76,9 +76,9 @@ it("a Node listener, a Node connector and Chromium connect and talk: not one pac
   const browser = await chromium.launch({
     ...chromiumLaunchOptions,
     executablePath: wrapper,
-    // Chromium looks up Google's hosts by itself (accounts, clients2, update.googleapis.com: seen on
-    // this link while writing the test), whatever the page does: no name resolves here, so the counter
-    // measures what WebRTC sends.
+    // Its default WebRTC flags, as a user's (mDNS names for its own addresses). It looks up Google's
+    // hosts by itself (accounts, clients2, update.googleapis.com: seen on this link while writing the
+    // test), whatever the page does: no name resolves here, so the counter measures what WebRTC sends.
     args: [
       ...chromiumLaunchOptions.args,
       ...webRtcLoopbackArgs,
