@@ -79,11 +79,7 @@ it("a Node listener, a Node connector and Chromium connect and talk: not one pac
     // Its default WebRTC flags, as a user's (mDNS names for its own addresses). It looks up Google's
     // hosts by itself (accounts, clients2, update.googleapis.com: seen on this link while writing the
     // test), whatever the page does: no name resolves here, so the counter measures what WebRTC sends.
-    args: [
-      ...chromiumLaunchOptions.args,
-      ...webRtcLoopbackArgs,
-      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ],
+    args: [...chromiumLaunchOptions.args, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
   });
   try {
     const page = await browser.newPage();
