@@ -1,15 +1,15 @@
 /**
  * No packet leaves 127.0.0.1, counted by the kernel: the listener, a Node connector (both child
- * processes of the built package) and Chromium (with its default flags) run inside a network
+ * processes of the built package) and Chromium run inside a network
  * namespace whose only way out is a veth link with a default route through it, so that anything
  * sent to a third party (a STUN server, a DNS server, an mDNS group) would leave on that link. The
  * link's transmit counter must not move while they connect and exchange messages; a datagram sent
  * to a documentation address from the same namespace proves that it would. IPv6 is off in the
  * namespace (its neighbour discovery would move the counter by itself). Needs root and iproute2,
- * as the other namespace tests. The Node peers are the package as users run it; only Chromium's
- * own background lookups of Google's hosts are kept off the link (see its launch below).
+ * as the other namespace tests. The Node peers are the package as users run it; Chromium's own
+ * traffic that is not WebRTC's is kept off the link (see its launch below).
  */
-import { execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -20,13 +20,15 @@ import { chromium } from "playwright";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ChildPeer, killAllPeers } from "../reliability/child-peer.js";
 import { LinkPair } from "../reliability/netns.js";
-import { chromiumLaunchOptions } from "../support/chromium.js";
+import { chromiumLaunchOptions, webRtcLoopbackArgs } from "../support/chromium.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 let link: LinkPair;
 let scratch: string;
+let pages: ChildProcess | undefined;
+const pageServerScript = "test/fixtures/dist-server.mjs";
 
 beforeAll(async () => {
   link = await LinkPair.create(`mio-rtc-${process.pid}`, 77);
@@ -37,6 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  pages?.kill();
   await killAllPeers();
   await link?.remove();
   if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
@@ -59,16 +62,13 @@ it("a Node listener, a Node connector and Chromium connect and talk: not one pac
   await client.waitFor((line) => line.event === "message", 20_000, 10);
 
   // Chromium in the namespace, its page and modules served from inside it.
-  const pages = spawn(
-    "ip",
-    ["netns", "exec", link.a, process.execPath, path.join(root, "test/fixtures/dist-server.mjs")],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  pages.stdout.setEncoding("utf8");
+  const pageServer = spawn("ip", ["netns", "exec", link.a, process.execPath, path.join(root, pageServerScript)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  pages = pageServer;
+  pageServer.stdout.setEncoding("utf8");
   const pagesPort = new Promise<number>((resolve) =>
-    pages.stdout.once("data", (line: string) => resolve(Number(line.split(" ")[1]))),
+    pageServer.stdout.once("data", (line: string) => resolve(Number(line.split(" ")[1]))),
   );
   const wrapper = path.join(scratch, "chromium-in-namespace.sh");
   await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${link.a} ${chromiumLaunchOptions.executablePath} "$@"\n`);
@@ -76,10 +76,16 @@ it("a Node listener, a Node connector and Chromium connect and talk: not one pac
   const browser = await chromium.launch({
     ...chromiumLaunchOptions,
     executablePath: wrapper,
-    // Its default WebRTC flags, as a user's (mDNS names for its own addresses). It looks up Google's
-    // hosts by itself (accounts, clients2, update.googleapis.com: seen on this link while writing the
-    // test), whatever the page does: no name resolves here, so the counter measures what WebRTC sends.
-    args: [...chromiumLaunchOptions.args, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
+    // With its default flags Chromium announces an mDNS name for its own address on the local network
+    // (a multicast to 224.0.0.251 and an IGMP join: the browser's doing, whatever the page or the
+    // listener do); `webRtcLoopbackArgs` turn that off. It also looks up Google's hosts by itself
+    // (accounts, clients2, update.googleapis.com), whatever the page does: no name resolves here.
+    // Both were seen on this link while writing the test: so the counter measures what WebRTC sends.
+    args: [
+      ...chromiumLaunchOptions.args,
+      ...webRtcLoopbackArgs,
+      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    ],
   });
   try {
     const page = await browser.newPage();
@@ -99,7 +105,7 @@ it("a Node listener, a Node connector and Chromium connect and talk: not one pac
     expect(echoed).toBe("from Chromium");
   } finally {
     await browser.close();
-    pages.kill();
+    pageServer.kill();
   }
   await server.kill();
   await client.kill();
