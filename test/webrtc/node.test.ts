@@ -2,9 +2,12 @@
  * `webrtc` Node to Node (LAYERS.md section 7): the library's connector (werift) against its
  * listener, on 127.0.0.1 only, with the guarantees of a connection-oriented transport.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { ErrorCode, SendStatus, Transport } from "message-io";
 import { describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
+import { makeCertificates } from "../reliability/certs.js";
 import { ChildPeer, killAllPeers } from "../reliability/child-peer.js";
 import { echoNode, guardEveryTest } from "../reliability/support.js";
 import {
@@ -164,5 +167,47 @@ describe("webrtc, Node to Node", () => {
     const gone = await client.waitFor(isDisconnected);
     expect(gone.error?.code).toBe(ErrorCode.ConnectionLost);
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it("signals over wss with tls on both sides, and refuses a certificate it does not trust", async () => {
+    const certs = await makeCertificates();
+    try {
+      const server = echoNode();
+      const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0", {
+        tls: { key: certs.key, cert: certs.cert },
+      });
+      const url = `wss://localhost:${addr.slice(addr.lastIndexOf(":") + 1)}/`;
+      const client = recordedNode();
+      const endpoint = await client.network.connectAsync(Transport.WebRtc, url, { tls: { ca: certs.ca } });
+      client.network.send(endpoint, "over a secured signalling socket");
+      expect(new TextDecoder().decode((await client.waitFor(isMessage)).data)).toBe("over a secured signalling socket");
+      const refused = client.network.connect(Transport.WebRtc, url, { tls: true });
+      const failed = await client.waitFor((e) => isConnected(e) && e.endpoint.id === refused.id);
+      expect(failed.type === "connected" && failed.error?.code).toBe("UNABLE_TO_VERIFY_LEAF_SIGNATURE");
+    } finally {
+      await certs.dispose();
+    }
+  });
+
+  it("attaches its signalling to the user's http server, with origins", async () => {
+    const http = createServer((_request, response) => response.end("the game's page"));
+    foreign.push(http);
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    const port = (http.address() as AddressInfo).port;
+    const server = echoNode();
+    const origins = ["https://game.example"];
+    const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0", {
+      server: http,
+      path: "/rtc",
+      origins,
+    });
+    expect(addr).toBe(`127.0.0.1:${port}`);
+    const client = recordedNode();
+    const url = `ws://127.0.0.1:${port}/rtc`;
+    await client.network.connectAsync(Transport.WebRtc, url, { headers: { Origin: "https://game.example" } });
+    const stranger = client.network.connect(Transport.WebRtc, url, { headers: { Origin: "https://evil.example" } });
+    const refused = await client.waitFor((e) => isConnected(e) && e.endpoint.id === stranger.id);
+    expect(refused.type === "connected" && refused.ok).toBe(false);
+    expect(server.ofType("accepted")).toHaveLength(1);
   });
 });
