@@ -20,6 +20,8 @@ import { SendStatus } from "../events.js";
 /** The part of `RTCDataChannel` a connection uses. */
 export interface DataChannelLike {
   readonly bufferedAmount: number;
+  /** The DOM's: set to `"arraybuffer"` (Firefox's default is `"blob"`, which arrives asynchronously). */
+  binaryType?: string;
   onopen: ((event?: any) => void) | null;
   onclose: ((event?: any) => void) | null;
   onerror: ((event?: any) => void) | null;
@@ -222,6 +224,7 @@ export class WebRtcConnection implements Connection {
     /** The channel resends until delivered (`maxRetransmits` unset): then nothing may be dropped. */
     private readonly reliable: boolean,
   ) {
+    channel.binaryType = "arraybuffer";
     channel.onmessage = (event) => this.received(event.data);
     channel.onclose = () => this.end(undefined);
     channel.onerror = () => {}; // its close follows and reports
