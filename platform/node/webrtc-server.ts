@@ -18,8 +18,8 @@ import {
   type PeerConnectionLike,
   type PeerFactory,
   type SignalMessage,
+  usableRemoteSdp,
   WebRtcConnection,
-  withoutNamedCandidates,
 } from "../../src/adapters/webrtc-session.js";
 import type { Connection, ConnectionSink, Listening, ListenRequest, WebRtcListenOptions } from "../../src/index.js";
 import { ErrorCode, NetError, parseHostPort } from "../../src/index.js";
@@ -105,7 +105,7 @@ class Handshake {
     const pc = createPeer({ iceServers, hostAddress, maxMessageSize: request.limits.maxMessageSize });
     this.pc = pc;
     if (this.done) return void pc.close();
-    await pc.setRemoteDescription({ type: "offer", sdp: withoutNamedCandidates(offer.sdp) });
+    await pc.setRemoteDescription({ type: "offer", sdp: usableRemoteSdp(offer.sdp) });
     if (this.done) return;
     // The listener follows what the connector asked: the same negotiated channel on both sides.
     const channel = pc.createDataChannel(CHANNEL_LABEL, channelOptions(offer));

@@ -30,8 +30,8 @@ import {
   messageBytes,
   type PeerConnectionLike,
   type PeerFactory,
+  usableRemoteSdp,
   WebRtcConnection,
-  withoutNamedCandidates,
 } from "./webrtc-session.js";
 
 /** `"host:port"` connects to `ws://host:port/`; `ws://` and `wss://` URLs are used as given. */
@@ -133,7 +133,7 @@ class WebRtcClientConnection extends WebRtcConnection {
     if (message?.type === "answer" && !this.answered) {
       this.answered = true;
       this.learnLimit(message.sdp);
-      this.pc.setRemoteDescription({ type: "answer", sdp: withoutNamedCandidates(message.sdp) }).catch((error) => {
+      this.pc.setRemoteDescription({ type: "answer", sdp: usableRemoteSdp(message.sdp) }).catch((error) => {
         this.end(new NetError(ErrorCode.ProtocolError, `${this.addr} sent an answer we cannot use`, { cause: error }));
       });
     } else if (message?.type === "open" && this.answered) {

@@ -157,17 +157,23 @@ export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+/** The most candidates taken from the other side (a browser offers a handful). */
+export const MAX_REMOTE_CANDIDATES = 16;
+
 /**
- * The SDP without candidates whose address is a name (an mDNS `.local` name, a host name): using
- * one would mean a name lookup or a multicast query, and no third party is ever contacted.
+ * The other side's SDP as it may be used: without candidates whose address is a name (an mDNS
+ * `.local` name, a host name: using one would mean a name lookup or a multicast query, and no
+ * third party is ever contacted), and with at most `MAX_REMOTE_CANDIDATES` candidates, since each
+ * is sent connectivity checks to (a hostile offer must not direct them at many addresses).
  */
-export function withoutNamedCandidates(sdp: string): string {
+export function usableRemoteSdp(sdp: string): string {
+  let candidates = 0;
   return sdp
     .split(/\r?\n/)
     .filter((line) => {
       if (!line.startsWith("a=candidate:")) return true;
       const address = line.split(" ")[4];
-      return address !== undefined && isIpLiteral(address);
+      return address !== undefined && isIpLiteral(address) && ++candidates <= MAX_REMOTE_CANDIDATES;
     })
     .join("\r\n");
 }
