@@ -32,8 +32,10 @@ const pageServerScript = "test/fixtures/dist-server.mjs";
 
 beforeAll(async () => {
   link = await LinkPair.create(`mio-rtc-${process.pid}`, 77);
-  await run("ip", ["netns", "exec", link.a, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"]);
-  await run("ip", ["netns", "exec", link.a, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"]);
+  // IPv6 off in the namespace (through /proc: no sysctl command needed).
+  for (const scope of ["all", "default"]) {
+    await run("ip", ["netns", "exec", link.a, "sh", "-c", `echo 1 > /proc/sys/net/ipv6/conf/${scope}/disable_ipv6`]);
+  }
   await run("ip", ["-n", link.a, "route", "add", "default", "via", link.addressB]);
   scratch = await mkdtemp(path.join(tmpdir(), "mio-rtc-"));
 });
