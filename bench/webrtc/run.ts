@@ -231,11 +231,14 @@ async function main(): Promise<void> {
       child.once("message", (message) => resolve((message as { received: number }).received));
       child.send("count");
     });
-  /** What the listener received since the last call, once nothing more arrives for 300 ms (at most 10 s). */
+  /**
+   * What the listener received since the last call, once nothing more arrives for 1.5 s (at most
+   * 20 s): a reliable channel's last messages may wait for a retransmission timeout (1 s or more).
+   */
   const askCount = async () => {
     let last = await ask();
-    for (let waited = 0; waited < 10_000; waited += 300) {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+    for (let waited = 0; waited < 20_000; waited += 1500) {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
       const now = await ask();
       if (now === last) break;
       last = now;
