@@ -216,7 +216,7 @@ export class WebRtcConnection implements Connection {
   private ended = false;
   /** Inbound backpressure on a lossy channel: the node's queue is full, arrivals are dropped. */
   private dropping = false;
-  /** The other side's `a=max-message-size` when smaller than ours: sending more would fail there. */
+  /** The other side's announced `a=max-message-size`: `send` takes no more than it and ours allow. */
   maxMessageSize: number | undefined;
   /** Called once when the connection ends, however it ends (a listener forgets it). */
   onEnd: (() => void) | undefined;
