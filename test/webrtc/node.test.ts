@@ -80,7 +80,7 @@ describe("webrtc, Node to Node", () => {
     expect(sameBytes(echoed.data, patternBytes(1000))).toBe(true);
   });
 
-  it("fails a connect to a closed port with ECONNREFUSED, and past timeout with ETIMEDOUT", async () => {
+  it("fails a connect: ECONNREFUSED, ETIMEDOUT past timeout, CONNECTION_LOST when the signalling drops", async () => {
     const client = recordedNode();
     const closed = new WebSocketServer({ host: "127.0.0.1", port: 0 });
     await new Promise((resolve) => closed.once("listening", resolve));
@@ -98,6 +98,12 @@ describe("webrtc, Node to Node", () => {
     const late = client.network.connect(Transport.WebRtc, `127.0.0.1:${silentPort}`, { timeout: 300 });
     const expired = await client.waitFor((e) => isConnected(e) && e.endpoint.id === late.id);
     expect(expired.type === "connected" && expired.error?.code).toBe(ErrorCode.Timeout);
+
+    // One that drops the socket once it has the offer: the signalling is gone before the channel opened.
+    silent.on("connection", (socket) => socket.once("message", () => socket.terminate()));
+    const dropped = client.network.connect(Transport.WebRtc, `127.0.0.1:${silentPort}`);
+    const lost = await client.waitFor((e) => isConnected(e) && e.endpoint.id === dropped.id);
+    expect(lost.type === "connected" && lost.error?.code).toBe(ErrorCode.ConnectionLost);
   });
 
   it("ends both sides at once when either removes the connection, cleanly", async () => {
