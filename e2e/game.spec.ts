@@ -1,9 +1,10 @@
 /**
- * The game demo in real Chromium against the real server: players join, see each other move and
- * leave; a reloaded page takes over its player (the library's identity), a second tab of the same
- * player replaces the first; the page notices a lost server and reconnects by itself when it comes
- * back. State is read from the page's read-only `window.__game` hook and its status bar, never from
- * pixels, and every wait is Playwright's auto-waiting, bounded by its timeouts.
+ * The game demo in real Chromium against the real server: players join (over ws, or over webrtc
+ * with `?transport=webrtc`), see each other move and leave; a reloaded page takes over its player
+ * (the library's identity), a second tab of the same player replaces the first; the page notices a
+ * lost server and reconnects by itself when it comes back. State is read from the page's read-only
+ * `window.__game` hook and its status bar, never from pixels, and every wait is Playwright's
+ * auto-waiting, bounded by its timeouts.
  */
 import http from "node:http";
 import { type Browser, expect, type Page, type TestInfo, test } from "@playwright/test";
@@ -413,3 +414,49 @@ function rawGet(port: number, path: string): Promise<number> {
     request.on("error", reject);
   });
 }
+
+/** Counts the page's peer connections, before any of its scripts runs (the webrtc test's proof). */
+const WATCH_PEER_CONNECTIONS = () => {
+  const Native = window.RTCPeerConnection;
+  const seen: RTCPeerConnection[] = [];
+  (window as unknown as { __peers: RTCPeerConnection[] }).__peers = seen;
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args: ConstructorParameters<typeof Native>) {
+      super(...args);
+      seen.push(this);
+    }
+  } as typeof Native;
+};
+
+const peerStates = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __peers: RTCPeerConnection[] }).__peers.map((pc) => pc.connectionState));
+
+test("a player over webrtc (?transport=webrtc) and one over ws play together", async ({ page, browser }) => {
+  // Chromium with its default flags, as a user's: it connects through the server's candidate on 127.0.0.1.
+  await page.addInitScript(WATCH_PEER_CONNECTIONS);
+  await page.goto(`${running().url}?name=alice&transport=webrtc`);
+  await expect(page.locator("#conn")).toHaveText("connected");
+  const alice = page;
+  const bob = await newPlayer(browser, "bob");
+  expect(await peerStates(alice)).toEqual(["connected"]);
+  for (const player of [alice, bob]) {
+    await expect(player.locator("#online")).toHaveText("2");
+    await expect(player.locator("#rtt")).toHaveText(/^\d+ ms$/);
+  }
+
+  // Alice's inputs go over her data channel, and the states come back on it: each sees the other move.
+  const aliceBefore = await position(bob, "alice");
+  const down = aliceBefore.y < 300;
+  await alice.keyboard.down(down ? "s" : "w");
+  await expect.poll(async () => Math.abs((await position(bob, "alice")).y - aliceBefore.y)).toBeGreaterThan(60);
+  await alice.keyboard.up(down ? "s" : "w");
+  const bobBefore = await position(alice, "bob");
+  const right = bobBefore.x < 480;
+  await bob.keyboard.down(right ? "ArrowRight" : "ArrowLeft");
+  await expect.poll(async () => Math.abs((await position(alice, "bob")).x - bobBefore.x)).toBeGreaterThan(60);
+  await bob.keyboard.up(right ? "ArrowRight" : "ArrowLeft");
+
+  // Closing Alice's page ends her connection at once: her signalling socket closes with it.
+  await alice.close();
+  await expect(bob.locator("#online")).toHaveText("1");
+});

@@ -157,7 +157,7 @@ export function checkOptions(
 export function resolveLimits(info: TransportInfo, options: CommonOptions): ResourceLimits {
   return {
     maxMessageSize: options.maxMessageSize ?? info.maxMessageSize,
-    maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
+    maxPendingBytes: options.maxPendingBytes ?? info.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
     maxQueuedMessages: options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES,
     maxQueuedBytes: options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
   };

@@ -25,6 +25,8 @@ export interface TransportInfo {
   readonly packetBased: boolean;
   /** The largest message `send` accepts by default (`Infinity` when unbounded). */
   readonly maxMessageSize: number;
+  /** The default `maxPendingBytes`, when not the common 16 MiB (an unreliable channel drops sooner). */
+  readonly maxPendingBytes?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -43,7 +45,7 @@ const builtinInfo: Record<BuiltinTransport, TransportInfo> = {
   "framed-tcp": { connectionOriented: true, packetBased: true, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE },
   udp: { connectionOriented: false, packetBased: true, maxMessageSize: UDP_MAX_IPV4 },
   ws: { connectionOriented: true, packetBased: true, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE },
-  webrtc: { connectionOriented: true, packetBased: true, maxMessageSize: 16 * 1024 },
+  webrtc: { connectionOriented: true, packetBased: true, maxMessageSize: 16 * 1024, maxPendingBytes: 64 * 1024 },
   cluster: { connectionOriented: true, packetBased: true, maxMessageSize: MiB },
 };
 

@@ -18,6 +18,8 @@ export const Input = { Up: 1, Down: 2, Left: 4, Right: 8 } as const;
 
 /** The path the server's WebSocket listens on, and the page connects to. */
 export const GAME_PATH = "/game";
+/** The path of the same game over `webrtc` (the page's `?transport=webrtc`): its signalling socket. */
+export const RTC_PATH = "/game-rtc";
 export const MAX_NAME_LENGTH = 16;
 /** The version of these messages: a page of another version is refused at the hello. */
 export const GAME_VERSION = 2;

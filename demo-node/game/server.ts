@@ -1,6 +1,6 @@
 /**
  * The authoritative game server: one node, one port. An `http` server serves the built page, and the
- * library's `ws` listener attaches to it on `GAME_PATH`. The world is stepped at a fixed rate driven
+ * library's `ws` listener attaches to it on `GAME_PATH` (the `webrtc` listener's signalling on `RTC_PATH`). The world is stepped at a fixed rate driven
  * by timer signals, and every player gets the whole state after each step. Messages are values
  * (the `msgpack` codec, protocol.ts).
  *
@@ -17,6 +17,7 @@ import {
   asClientMessage,
   GAME_PATH,
   gameCodec,
+  RTC_PATH,
   readHello,
   SERVER_ID,
   type ServerMessage,
@@ -102,6 +103,12 @@ export async function startGameServer(options: GameServerOptions): Promise<GameS
       path: GAME_PATH,
       heartbeat: 5000,
       maxMessageSize: 64 * 1024,
+      maxConnections: MAX_PLAYERS * 2,
+    });
+    // The same game over unreliable, unordered data channels, for pages opened with ?transport=webrtc.
+    await handler.network.listen(Transport.WebRtc, formatHostPort(bound.address, bound.port), {
+      server: http,
+      path: RTC_PATH,
       maxConnections: MAX_PLAYERS * 2,
     });
     if (options.cluster !== undefined) {

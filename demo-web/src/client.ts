@@ -73,6 +73,8 @@ export class GameClient {
   constructor(
     url: string,
     readonly player: PlayerIdentity,
+    /** `webrtc`: states (and everything else) over a data channel, resent at most twice, never waited for. */
+    readonly transport: typeof Transport.Ws | typeof Transport.WebRtc = Transport.Ws,
   ) {
     const { handler, listener } = split<never, Wire>({
       codec: gameCodec(),
@@ -81,7 +83,8 @@ export class GameClient {
     this.handler = handler;
     this.events = listener.enqueue();
     try {
-      this.endpoint = handler.network.connect(Transport.Ws, url, { reconnect: RECONNECT });
+      const unreliable = transport === Transport.WebRtc ? { maxRetransmits: 2 } : {};
+      this.endpoint = handler.network.connect(transport, url, { reconnect: RECONNECT, ...unreliable });
     } catch {
       this.state = "disconnected"; // a bad URL: nothing to hope for
     }

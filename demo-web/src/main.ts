@@ -2,7 +2,8 @@
  * The page: wires the game client to the keyboard, the canvas, the status bar and the net graph, in
  * one frame loop.
  */
-import { GAME_PATH } from "../../demo-node/game/protocol.js";
+import { Transport } from "message-io";
+import { GAME_PATH, RTC_PATH } from "../../demo-node/game/protocol.js";
 import { GameClient } from "./client.js";
 import { debugView } from "./debug.js";
 import { watchKeys } from "./input.js";
@@ -19,9 +20,11 @@ function element<T extends HTMLElement>(selector: string): T {
 }
 
 const player = pagePlayer(pageStorage(), new URLSearchParams(location.search).get("name"));
-const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${GAME_PATH}`;
+// ?transport=webrtc: the whole game over unreliable, unordered data channels instead of a WebSocket.
+const overWebRtc = new URLSearchParams(location.search).get("transport") === "webrtc";
+const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${overWebRtc ? RTC_PATH : GAME_PATH}`;
 
-const client = new GameClient(url, player);
+const client = new GameClient(url, player, overWebRtc ? Transport.WebRtc : Transport.Ws);
 const renderer = new Renderer(element<HTMLCanvasElement>("#arena"));
 const status = new StatusBar(element("#status"), element("#scores"));
 const history = new NetHistory();

@@ -1,11 +1,14 @@
 /**
- * The browser build: the core with the `ws` client over the native `WebSocket`.
+ * The browser build: the core with the `ws` client over the native `WebSocket`, and the `webrtc` client over
+ * the native `RTCPeerConnection`.
  * `import { split } from "message-io"` resolves here under the `browser` condition (Vite).
  * Its types say what a browser can do: `listen` of a built-in transport and `connect` of a
  * Node-only one do not compile (at run time they fail with `UNSUPPORTED_TRANSPORT`).
  * @module message-io/browser
  */
 import type { ResourceLimits } from "../../src/adapter.js";
+import { webRtcClientAdapter } from "../../src/adapters/webrtc-client.js";
+import type { PeerConnectionLike } from "../../src/adapters/webrtc-session.js";
 import { type WebSocketLike, wsClientAdapter } from "../../src/adapters/ws-client.js";
 import type { Endpoint } from "../../src/endpoint.js";
 import { ErrorCode, NetError } from "../../src/errors.js";
@@ -59,16 +62,31 @@ export interface BrowserNode<S, M = Uint8Array> {
   listener: NodeListener<S, M>;
 }
 
-/** Browsers take only `protocols`: `headers` and `tls` are Node options, ignored here (`wss://` is the URL's). */
-const wsAdapter = wsClientAdapter((url: string, { protocols }, _limits: ResourceLimits): WebSocketLike => {
+function nativeWebSocket(url: string, protocols?: string | string[]): WebSocketLike {
   const NativeWebSocket = globalThis.WebSocket;
   if (typeof NativeWebSocket !== "function") {
     throw new NetError(ErrorCode.UnsupportedTransport, "this platform has no WebSocket");
   }
   return new NativeWebSocket(url, protocols);
-});
+}
 
-const splitWithWs = createSplit({ adapters: [wsAdapter] });
+/** Browsers take only `protocols`: `headers` and `tls` are Node options, ignored here (`wss://` is the URL's). */
+const wsAdapter = wsClientAdapter((url, { protocols }) => nativeWebSocket(url, protocols));
+
+/** `webrtc` over the native `RTCPeerConnection`, signalled over the native `WebSocket` (connect only). */
+const webRtcAdapter = webRtcClientAdapter(
+  (url) => nativeWebSocket(url),
+  ({ iceServers }) => {
+    const NativePeerConnection = globalThis.RTCPeerConnection;
+    if (typeof NativePeerConnection !== "function") {
+      throw new NetError(ErrorCode.UnsupportedTransport, "this platform has no RTCPeerConnection");
+    }
+    // The DOM's event types are richer than the interface's, not different: the cast only widens them.
+    return new NativePeerConnection({ iceServers }) as unknown as PeerConnectionLike;
+  },
+);
+
+const splitWithAdapters = createSplit({ adapters: [wsAdapter, webRtcAdapter] });
 
 /**
  * Creates a node: `handler` acts (network, signals, stop), `listener` receives its events.
@@ -77,5 +95,5 @@ const splitWithWs = createSplit({ adapters: [wsAdapter] });
 export function split<S = never, M = Uint8Array>(options: SplitOptions<M> & { codec: Codec<M> }): BrowserNode<S, M>;
 export function split<S = never>(options?: SplitOptions & { codec?: undefined }): BrowserNode<S>;
 export function split(options?: SplitOptions<any>): BrowserNode<any, any> {
-  return splitWithWs(options as SplitOptions & { codec?: undefined }) as BrowserNode<any, any>;
+  return splitWithAdapters(options as SplitOptions & { codec?: undefined }) as BrowserNode<any, any>;
 }

@@ -1,5 +1,5 @@
 /**
- * The Node build: the core with the `tcp`, `framed-tcp`, `udp`, `ws` and `cluster` transports.
+ * The Node build: the core with the `tcp`, `framed-tcp`, `udp`, `ws`, `webrtc` and `cluster` transports.
  * `import { split } from "message-io"` resolves here under the `node` condition.
  * @module message-io
  */
@@ -8,6 +8,7 @@ import { clusterAdapter } from "./cluster.js";
 import { framedTcpAdapter } from "./framed-tcp.js";
 import { tcpAdapter } from "./tcp.js";
 import { udpAdapter } from "./udp.js";
+import { webRtcAdapter } from "./webrtc.js";
 import { wsAdapter } from "./ws.js";
 
 export * from "../../src/index.js";
@@ -17,6 +18,6 @@ export * from "../../src/index.js";
  * `S` is the type of the signals the program sends itself.
  */
 export const split = createSplit({
-  adapters: [tcpAdapter, framedTcpAdapter, udpAdapter, wsAdapter, clusterAdapter],
+  adapters: [tcpAdapter, framedTcpAdapter, udpAdapter, wsAdapter, webRtcAdapter, clusterAdapter],
   yieldTurn: setImmediate,
 });

@@ -5,15 +5,14 @@
  * are made at run time; nothing is installed in a trust store), and still refuses a certificate
  * it was not told about.
  */
-import { readFile } from "node:fs/promises";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Transport } from "message-io";
 import { type Browser, chromium } from "playwright";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { chromiumLaunchOptions } from "../support/chromium.js";
+import { distPages } from "../support/dist-pages.js";
 import { isAccepted, isMessage, stopAll } from "../support/recorder.js";
 import { makeCertificates, type TestCertificates } from "./certs.js";
 import { echoNode, ProcessGuard } from "./support.js";
@@ -25,35 +24,10 @@ let browser: Browser;
 let pages: https.Server;
 let pagesOrigin: string;
 
-/**
- * The page loads the built modules as they are, without a bundler: the browser build's one
- * dependency, msgpackr (for `msgpack()`), is found through an import map at its browser entry.
- */
-const PAGE = `<!doctype html><title>wss</title>
-<script type="importmap">{ "imports": { "msgpackr": "/node_modules/msgpackr/index.js" } }</script>`;
-const SERVED = ["dist", "node_modules/msgpackr"];
-
 beforeAll(async () => {
   certs = await makeCertificates();
   // The page and the package's built modules, over HTTPS with the same trusted certificate.
-  pages = https.createServer({ key: certs.key, cert: certs.cert }, async (request, response) => {
-    const url = new URL(request.url ?? "/", "https://localhost");
-    if (url.pathname === "/") {
-      response.writeHead(200, { "Content-Type": "text/html" }).end(PAGE);
-      return;
-    }
-    const file = path.join(root, path.normalize(url.pathname));
-    if (!SERVED.some((folder) => file.startsWith(path.join(root, folder, path.sep)))) {
-      response.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, { "Content-Type": "text/javascript" }).end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
+  pages = https.createServer({ key: certs.key, cert: certs.cert }, distPages(root, "wss"));
   await new Promise<void>((resolve) => pages.listen(0, "127.0.0.1", resolve));
   pagesOrigin = `https://localhost:${(pages.address() as AddressInfo).port}`;
   browser = await chromium.launch({

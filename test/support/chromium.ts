@@ -19,3 +19,15 @@ export const chromiumLaunchOptions = {
     "--disable-sync",
   ],
 };
+
+/**
+ * Added to `chromiumLaunchOptions.args` by the tests and benchmarks that open WebRTC connections
+ * to a Node listener on 127.0.0.1: Chromium hides its addresses behind mDNS names (which the
+ * listener ignores: resolving them would be a multicast query) and leaves loopback out of ICE
+ * unless told otherwise. Without them it still connects, through the listener's host candidate
+ * alone (as a user's browser does; one test checks it); with them both sides offer candidates.
+ */
+export const webRtcLoopbackArgs = [
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
+  "--allow-loopback-in-peer-connection",
+];

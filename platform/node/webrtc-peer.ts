@@ -1,0 +1,156 @@
+/**
+ * werift (WebRTC in pure TypeScript) behind the `PeerConnectionLike` interface the `webrtc`
+ * adapter is written against. Its classes differ from the DOM's in small ways (send takes a
+ * Buffer, events are its own), and it needs two corrections to contact no one but the peer:
+ * - with no STUN server given, its ICE falls back to Google's (a name lookup and a request to a
+ *   third party): that fallback is switched off on each ICE transport before it gathers;
+ * - `hostAddress` gathers exactly one host candidate, on that address (a listener's address, or
+ *   loopback when connecting to loopback), its socket bound to it.
+ */
+import { isIPv6 } from "node:net";
+import { type RTCDataChannel, RTCPeerConnection } from "werift";
+import type {
+  DataChannelLike,
+  DataChannelOptions,
+  PeerConfig,
+  PeerConnectionLike,
+  SessionDescriptionLike,
+} from "../../src/adapters/webrtc-session.js";
+
+/** The payload protocol id of an empty binary message (RFC 8831 section 8). */
+const WEBRTC_BINARY_EMPTY = 57;
+
+interface WeriftSctp {
+  dataChannelQueue: [RTCDataChannel, number, Buffer][];
+  dataChannelFlush(): unknown;
+}
+
+class WeriftChannel implements DataChannelLike {
+  onopen: ((event?: any) => void) | null = null;
+  onclose: ((event?: any) => void) | null = null;
+  onerror: ((event?: any) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+
+  constructor(private readonly channel: RTCDataChannel) {
+    channel.stateChanged.subscribe((state) => {
+      if (state === "open") this.onopen?.();
+      else if (state === "closed") this.onclose?.();
+    });
+    channel.error.subscribe((error) => this.onerror?.(error));
+    channel.onMessage.subscribe((data) => this.onmessage?.({ data }));
+  }
+
+  get bufferedAmount(): number {
+    return this.channel.bufferedAmount;
+  }
+
+  send(data: Uint8Array): void {
+    // A copy: werift keeps a reference to what it queues, and the caller may reuse `data`.
+    if (data.length > 0) this.channel.send(Buffer.from(data));
+    else this.sendEmpty();
+  }
+
+  /**
+   * werift sends an empty message as an SCTP chunk without data, which no peer receives (SCTP
+   * needs a byte). RFC 8831 sends it as one byte with the "empty binary" payload id, as browsers
+   * do and as werift itself reads it: queued here the way werift queues every message.
+   */
+  private sendEmpty(): void {
+    const sctp = (this.channel as unknown as { sctp: Partial<WeriftSctp> }).sctp;
+    if (!Array.isArray(sctp.dataChannelQueue) || typeof sctp.dataChannelFlush !== "function") {
+      throw new Error("this werift version cannot send an empty message");
+    }
+    this.channel.addBufferedAmount(1);
+    sctp.dataChannelQueue.push([this.channel, WEBRTC_BINARY_EMPTY, Buffer.from([0])]);
+    void Promise.resolve(sctp.dataChannelFlush()).catch(() => {});
+  }
+
+  close(): void {
+    this.channel.close();
+  }
+}
+
+class WeriftPeer implements PeerConnectionLike {
+  onicegatheringstatechange: ((event?: any) => void) | null = null;
+  onconnectionstatechange: ((event?: any) => void) | null = null;
+
+  constructor(private readonly pc: RTCPeerConnection) {
+    pc.iceGatheringStateChange.subscribe(() => this.onicegatheringstatechange?.());
+    pc.connectionStateChange.subscribe(() => this.onconnectionstatechange?.());
+  }
+
+  get localDescription(): SessionDescriptionLike | null {
+    const description = this.pc.localDescription;
+    return description === null ? null : { type: description.type, sdp: description.sdp };
+  }
+
+  get iceGatheringState(): string {
+    return this.pc.iceGatheringState;
+  }
+
+  get connectionState(): string {
+    return this.pc.connectionState;
+  }
+
+  createDataChannel(label: string, options: DataChannelOptions): DataChannelLike {
+    return new WeriftChannel(this.pc.createDataChannel(label, options));
+  }
+
+  setLocalDescription(): Promise<unknown> {
+    return this.pc.setLocalDescription();
+  }
+
+  setRemoteDescription(description: { type: "offer" | "answer"; sdp: string }): Promise<unknown> {
+    return this.pc.setRemoteDescription(description);
+  }
+
+  close(): Promise<void> {
+    return this.pc.close();
+  }
+}
+
+/** werift's internals the STUN correction touches (checked at run time: a werift update must not silently undo it). */
+interface WeriftInternals {
+  gatherCandidates?: (...args: unknown[]) => Promise<unknown>;
+  iceTransports: { connection: { stunServer?: unknown } }[];
+}
+
+/** Switches off werift's built-in STUN server: each ICE transport forgets it just before gathering. */
+function withoutDefaultStun(pc: RTCPeerConnection): void {
+  const internals = pc as unknown as WeriftInternals;
+  const gather = internals.gatherCandidates;
+  if (typeof gather !== "function") {
+    throw new Error("this werift version has no gatherCandidates: its built-in STUN server cannot be switched off");
+  }
+  internals.gatherCandidates = (...args: unknown[]) => {
+    for (const transport of internals.iceTransports) {
+      if (!("stunServer" in transport.connection)) throw new Error("werift's ICE connection has no stunServer");
+      transport.connection.stunServer = undefined;
+    }
+    return gather.apply(pc, args);
+  };
+}
+
+const hasStun = (config: PeerConfig) =>
+  config.iceServers.some((server) => [server.urls].flat().some((url) => /^stuns?:/i.test(url)));
+
+/** A werift peer connection for `config` (see the file's comment). */
+export function createWeriftPeer(config: PeerConfig): PeerConnectionLike {
+  const { hostAddress } = config;
+  const pc = new RTCPeerConnection({
+    iceServers: config.iceServers,
+    maxMessageSize: config.maxMessageSize,
+    bundlePolicy: "max-bundle",
+    ...(hostAddress === undefined
+      ? {}
+      : {
+          // No address of the machine's interfaces: only `hostAddress`, its socket bound to it.
+          iceUseIpv4: false,
+          iceUseIpv6: false,
+          iceAdditionalHostAddresses: [hostAddress],
+          iceInterfaceAddresses: isIPv6(hostAddress) ? { udp6: hostAddress } : { udp4: hostAddress },
+        }),
+  });
+  if (!hasStun(config)) withoutDefaultStun(pc);
+  return new WeriftPeer(pc);
+}
