@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright";
 import { type Endpoint, SendStatus, split, Transport } from "../../platform/node/index.js";
 import { chromiumLaunchOptions, webRtcLoopbackArgs } from "../../test/support/chromium.js";
-import { distPages } from "../../test/support/dist-pages.js";
+import { distPages } from "../../test/support/dist-pages.mjs";
 import { median, percentile } from "../stats.js";
 
 const PING = 1;

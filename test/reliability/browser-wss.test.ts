@@ -12,7 +12,7 @@ import { Transport } from "message-io";
 import { type Browser, chromium } from "playwright";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { chromiumLaunchOptions } from "../support/chromium.js";
-import { distPages } from "../support/dist-pages.js";
+import { distPages } from "../support/dist-pages.mjs";
 import { isAccepted, isMessage, stopAll } from "../support/recorder.js";
 import { makeCertificates, type TestCertificates } from "./certs.js";
 import { echoNode, ProcessGuard } from "./support.js";

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { echoNode, guardEveryTest } from "../reliability/support.js";
 import { chromiumLaunchOptions, webRtcLoopbackArgs } from "../support/chromium.js";
-import { distPages } from "../support/dist-pages.js";
+import { distPages } from "../support/dist-pages.mjs";
 import { isAccepted, isDisconnected, type Recorder, recordedNode } from "../support/recorder.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));

@@ -3,9 +3,9 @@
  * setup, or by `npm run build`), for the tests and benchmarks that load the browser build into
  * Chromium as a user's page would, without a bundler: the browser build's one dependency, msgpackr
  * (for `msgpack()`), is found through an import map at its browser entry. Nothing else is served.
+ * Plain JavaScript, so that a fixture running outside the TypeScript toolchain can use it too.
  */
 import { readFile } from "node:fs/promises";
-import type http from "node:http";
 import path from "node:path";
 
 const IMPORT_MAP = `<script type="importmap">{ "imports": { "msgpackr": "/node_modules/msgpackr/index.js" } }</script>`;
@@ -15,10 +15,7 @@ const SERVED = ["dist", "node_modules/msgpackr"];
  * A request handler for `http.createServer` or `https.createServer`; `root` is the package's folder
  * (the one holding dist/), which a compiled benchmark and a test find at different depths.
  */
-export function distPages(
-  root: string,
-  title: string,
-): (request: http.IncomingMessage, response: http.ServerResponse) => void {
+export function distPages(root, title) {
   return async (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (url.pathname === "/") {
