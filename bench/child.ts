@@ -4,13 +4,14 @@
  * and the library and its baseline get the very same setup.
  */
 import type { ChildMessage, Impl, Job, ServerJob } from "./jobs.js";
+import { bestPeer } from "./peers/best.js";
 import { libPeer } from "./peers/lib.js";
 import type { Peer } from "./peers/peer.js";
 import { rawPeer } from "./peers/raw.js";
 import { socketIoPeer } from "./peers/socketio.js";
 import { blast, blastWindowed, pingPong, SinkCounter } from "./roles.js";
 
-const peers: Record<Impl, Peer> = { lib: libPeer, raw: rawPeer, "socket.io": socketIoPeer };
+const peers: Record<Impl, Peer> = { lib: libPeer, best: bestPeer, raw: rawPeer, "socket.io": socketIoPeer };
 
 function tell(message: ChildMessage, then: () => void = () => {}): void {
   process.send?.(message, then);

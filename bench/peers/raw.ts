@@ -17,7 +17,7 @@ export const rawPeer: Peer = {
   },
 
   connect(transport, addr, onMessage) {
-    const { host, port } = split(addr);
+    const { host, port } = splitAddr(addr);
     if (transport === "udp") return connectUdp(host, port, onMessage);
     if (transport === "ws") return connectWs(`ws://${addr}/`, onMessage);
     return connectNet(transport, host, port, onMessage);
@@ -98,14 +98,19 @@ function serveWs(echo: boolean, onBytes: (bytes: number) => void): Promise<Bench
   });
 }
 
-function connectWs(url: string, onMessage: (data: Uint8Array) => void): Promise<Link> {
+/** A `ws` client; `sender` makes its send function (default: `ws.send` per message). */
+export function connectWs(
+  url: string,
+  onMessage: (data: Uint8Array) => void,
+  sender: (ws: WebSocket) => (data: Uint8Array) => void = (ws) => (data) => ws.send(data),
+): Promise<Link> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   ws.on("message", onMessage);
   return new Promise((resolve, reject) => {
     ws.once("error", reject);
     ws.once("open", () => {
       resolve({
-        send: (data) => ws.send(data),
+        send: sender(ws),
         pending: () => ws.bufferedAmount,
         close: () => ws.terminate(),
       });
@@ -113,7 +118,7 @@ function connectWs(url: string, onMessage: (data: Uint8Array) => void): Promise<
   });
 }
 
-function listening(server: net.Server): Promise<BenchServer> {
+export function listening(server: net.Server): Promise<BenchServer> {
   return new Promise((resolve) => {
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address() as net.AddressInfo;
@@ -122,7 +127,7 @@ function listening(server: net.Server): Promise<BenchServer> {
   });
 }
 
-function split(addr: string): { host: string; port: number } {
+export function splitAddr(addr: string): { host: string; port: number } {
   const at = addr.lastIndexOf(":");
   return { host: addr.slice(0, at), port: Number(addr.slice(at + 1)) };
 }
