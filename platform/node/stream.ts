@@ -14,6 +14,7 @@ import type {
   TransportInfo,
 } from "../../src/index.js";
 import { ErrorCode, formatHostPort, NetError, parseHostPort, SendStatus } from "../../src/index.js";
+import { type Framing, TurnWriter } from "./coalesce.js";
 import { checkTimeout, type DeadlineOptions, Deadlines } from "./deadlines.js";
 import { peerAddress } from "./peer-address.js";
 
@@ -29,8 +30,8 @@ export interface StreamDecoder {
 export interface StreamCodec {
   /** A decoder for one connection. */
   decoder(limits: ResourceLimits): StreamDecoder;
-  /** Writes one message. The socket is corked for the current turn, so several writes go out in one syscall. */
-  write(socket: net.Socket, data: Uint8Array): void;
+  /** What precedes each message on the wire, if anything (see `coalesce.ts`). */
+  framing?: Framing;
 }
 
 /** How long a removed connection may go on flushing what was sent before it is cut. */
@@ -39,15 +40,16 @@ const CLOSE_GRACE_MS = 10_000;
 class StreamConnection implements Connection {
   private sink: ConnectionSink | undefined;
   private error: NetError | undefined;
-  private corked = false;
   private deadlines: Deadlines | undefined;
+  private readonly writer: TurnWriter;
 
   constructor(
     readonly socket: net.Socket,
     readonly addr: string,
-    private readonly codec: StreamCodec,
+    codec: StreamCodec,
     limits: ResourceLimits,
   ) {
+    this.writer = new TurnWriter(socket, codec.framing);
     const decoder = codec.decoder(limits);
     // Rule 2: the error listener first, so nothing a peer does can throw out of the socket.
     socket.on("error", (error) => {
@@ -90,21 +92,10 @@ class StreamConnection implements Connection {
   }
 
   send(data: Uint8Array): SendStatus {
-    const socket = this.socket;
-    if (!this.corked) {
-      // Batch every message sent in this turn of the event loop into one writev.
-      this.corked = true;
-      socket.cork();
-      process.nextTick(this.uncork);
-    }
-    this.codec.write(socket, data);
+    // Every message of this turn leaves in one writev, the small ones staged into one buffer.
+    this.writer.send(data);
     return SendStatus.Sent;
   }
-
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
 
   pauseReading(): void {
     this.socket.pause();
@@ -117,7 +108,7 @@ class StreamConnection implements Connection {
   }
 
   pendingBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.writer.staged;
   }
 
   close(): void {
@@ -125,6 +116,7 @@ class StreamConnection implements Connection {
     this.deadlines?.stop();
     const socket = this.socket;
     if (socket.destroyed) return;
+    this.writer.flush();
     // Flush what was sent, then FIN; never keep the process alive for it, and give up after a grace time.
     socket.end();
     socket.unref();

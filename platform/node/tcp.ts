@@ -1,5 +1,4 @@
 import { Transport, transportInfo } from "../../src/index.js";
-import { recycler, takeCopy } from "./send-copies.js";
 import { type StreamDecoder, streamAdapter } from "./stream.js";
 
 /** Every chunk is a message, so nothing is ever held back: one stateless decoder serves every connection. */
@@ -14,10 +13,4 @@ const rawDecoder: StreamDecoder = {
 /** `tcp`: the raw byte stream. A message is whatever chunk the operating system delivered. */
 export const tcpAdapter = streamAdapter(Transport.Tcp, transportInfo(Transport.Tcp), {
   decoder: () => rawDecoder,
-  write: (socket, data) => {
-    // A copy: the write is queued until the end of the turn (rule 5: the caller may reuse `data`).
-    const copy = takeCopy(data.length);
-    copy.set(data);
-    socket.write(copy, recycler(copy));
-  },
 });

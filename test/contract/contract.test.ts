@@ -139,6 +139,27 @@ describe.each(transports)("%s", (transport) => {
     }
   });
 
+  it("keeps the order and bytes of one turn that mixes small and large messages", async () => {
+    const server = echoServer();
+    const { addr } = await server.network.listen(transport, LOCAL);
+    const client = recordedNode();
+    const endpoint = await client.network.connectAsync(transport, addr);
+    // Small messages are staged per turn (more than one staging buffer's worth here), large ones
+    // written on their own: the order must hold across both, and the scratch is reused at once.
+    const sizes = Array.from({ length: 400 }, (_, i) => [1, 100, 1023, 1024, 1500, 64, 20_000][i % 7] as number);
+    const scratch = new Uint8Array(20_000);
+    const expected: Uint8Array[] = [];
+    for (const [i, size] of sizes.entries()) {
+      const message = patternBytes(size, i + 1);
+      scratch.set(message);
+      client.network.send(endpoint, scratch.subarray(0, size));
+      scratch.fill(0);
+      expected.push(message);
+    }
+    const all = concatBytes(expected);
+    expect(sameBytes(await waitForBytes(client, endpoint, all.length), all)).toBe(true);
+  });
+
   it("reports a connect to a closed port as one connected with ok: false", async () => {
     const probe = recordedNode();
     const { id, addr } = await probe.network.listen(transport, LOCAL);
