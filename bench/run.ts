@@ -13,7 +13,7 @@ import os from "node:os";
 import { runBrowserBench } from "./browser/run-browser.js";
 import { pinning } from "./children.js";
 import type { Impl } from "./jobs.js";
-import { latency, type Timing, throughput } from "./measure.js";
+import { type Latency, latency, type Timing, throughput } from "./measure.js";
 import type { BenchTransport } from "./peers/peer.js";
 import { median } from "./stats.js";
 import { formatLatency, formatRate, ratio, Table } from "./table.js";
@@ -64,7 +64,7 @@ interface Rate {
   serverCpu: number;
   clientCpu: number;
 }
-type Sample = Rate | { medianUs: number; p99Us: number };
+type Sample = Rate | Latency;
 
 async function measureOnce(scenario: Scenario, impl: Impl): Promise<Sample> {
   const { transport, size } = scenario;
@@ -121,6 +121,9 @@ function addRows(table: Table, scenario: Scenario, samples: Map<Impl, Sample[]>)
       libSocketIo: samples.has("socket.io") ? ratio(paired("socket.io", read)) : "",
     });
   };
+  // The receiver's CPU time per message is steadier than a rate on a shared machine; lower is better.
+  // (Not the sender's: it polls its backlog while waiting, so its CPU time follows the wall clock.)
+  const cpu = (values: number[]) => `${median(values).toFixed(2)} µs`;
   if (scenario.test === "latency") {
     row(
       "1 B round trip, median",
@@ -132,6 +135,7 @@ function addRows(table: Table, scenario: Scenario, samples: Map<Impl, Sample[]>)
       (s) => (s as { p99Us: number }).p99Us,
       (v) => formatLatency(median(v)),
     );
+    row("1 B round trip, server CPU per message", (s) => (s as Latency).serverCpu, cpu);
     return;
   }
   row(
@@ -143,9 +147,6 @@ function addRows(table: Table, scenario: Scenario, samples: Map<Impl, Sample[]>)
       return formatRate(median(values), median(all.map((s) => s.mbs)), scenario.transport === "udp" ? lost : undefined);
     },
   );
-  // The receiver's CPU time per message is steadier than a rate on a shared machine; lower is better.
-  // (Not the sender's: it polls its backlog while waiting, so its CPU time follows the wall clock.)
-  const cpu = (values: number[]) => `${median(values).toFixed(2)} µs`;
   row(`${scenario.size} B, receiver CPU per message`, (s) => (s as Rate).serverCpu, cpu);
 }
 

@@ -111,7 +111,7 @@ export const bestPeer: Peer = {
   serve(transport, kind, onBytes) {
     if (transport === "udp") return rawPeer.serve(transport, kind, onBytes);
     if (kind === "sink") return rawPeer.serve(transport, kind, onBytes);
-    return transport === "ws" ? serveWsEcho() : serveNetEcho(transport === "framed-tcp");
+    return transport === "ws" ? serveWsEcho(onBytes) : serveNetEcho(transport === "framed-tcp", onBytes);
   },
 
   connect(transport, addr, onMessage) {
@@ -121,12 +121,16 @@ export const bestPeer: Peer = {
   },
 };
 
-function serveNetEcho(framed: boolean): Promise<BenchServer> {
+function serveNetEcho(framed: boolean, onBytes: (bytes: number) => void): Promise<BenchServer> {
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     socket.on("error", () => {});
     const writer = new TurnWriter(socket, framed);
-    socket.on("data", framed ? deframer((message) => writer.write(message)) : (chunk) => writer.write(chunk));
+    const echoed = (message: Buffer) => {
+      onBytes(message.length);
+      writer.write(message);
+    };
+    socket.on("data", framed ? deframer(echoed) : echoed);
   });
   return listening(server);
 }
@@ -147,7 +151,7 @@ function connectNet(transport: BenchTransport, addr: string, onMessage: (data: U
   });
 }
 
-function serveWsEcho(): Promise<BenchServer> {
+function serveWsEcho(onBytes: (bytes: number) => void): Promise<BenchServer> {
   return new Promise((resolve) => {
     const server = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false }, () => {
       const { port } = server.address() as net.AddressInfo;
@@ -155,7 +159,10 @@ function serveWsEcho(): Promise<BenchServer> {
     });
     server.on("connection", (ws) => {
       const send = corkPerTurn(ws);
-      ws.on("message", (data: Buffer) => send(data));
+      ws.on("message", (data: Buffer) => {
+        onBytes(data.length);
+        send(data);
+      });
     });
   });
 }

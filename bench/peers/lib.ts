@@ -10,7 +10,9 @@ export const libPeer: Peer = {
     void listener.forEach(
       kind === "echo"
         ? (event) => {
-            if (event.type === "message") network.send(event.endpoint, event.data);
+            if (event.type !== "message") return;
+            onBytes(event.data.length);
+            network.send(event.endpoint, event.data);
           }
         : transport === "udp"
           ? (event) => {

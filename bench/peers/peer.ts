@@ -27,7 +27,7 @@ export interface Link {
 }
 
 export interface Peer {
-  /** Starts a server; `onBytes` is called with the size of every message (or chunk, for tcp) a sink receives. */
+  /** Starts a server; `onBytes` is called with the size of every message (or chunk, for tcp) it receives. */
   serve(transport: BenchTransport, kind: ServerKind, onBytes: (bytes: number) => void): Promise<BenchServer>;
   /** Connects; resolves once messages can be sent. `onMessage` receives what the server sends back. */
   connect(transport: BenchTransport, addr: string, onMessage: (data: Uint8Array) => void): Promise<Link>;

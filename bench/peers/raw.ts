@@ -28,8 +28,12 @@ function serveNet(framed: boolean, echo: boolean, onBytes: (bytes: number) => vo
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     socket.on("error", () => {});
-    if (!framed) socket.on("data", echo ? (chunk) => socket.write(chunk) : (chunk) => onBytes(chunk.length));
-    else socket.on("data", deframer(echo ? (message) => socket.write(frame(message)) : (m) => onBytes(m.length)));
+    const echoed = (message: Buffer) => {
+      onBytes(message.length);
+      socket.write(framed ? frame(message) : message);
+    };
+    const received = echo ? echoed : (message: Buffer) => onBytes(message.length);
+    socket.on("data", framed ? deframer(received) : received);
   });
   return listening(server);
 }
@@ -59,7 +63,10 @@ function serveUdp(echo: boolean, onBytes: (bytes: number) => void): Promise<Benc
   socket.on(
     "message",
     echo
-      ? (data, peer) => socket.send(data, peer.port, peer.address)
+      ? (data, peer) => {
+          onBytes(data.length);
+          socket.send(data, peer.port, peer.address);
+        }
       : (data, peer) => {
           onBytes(data.length);
           if (data[0] === ACK_REQUEST) socket.send(ACK, peer.port, peer.address);
@@ -93,7 +100,10 @@ function serveWs(echo: boolean, onBytes: (bytes: number) => void): Promise<Bench
       resolve({ addr: `127.0.0.1:${port}`, close: () => server.close() });
     });
     server.on("connection", (ws) => {
-      ws.on("message", echo ? (data: Buffer) => ws.send(data) : (data: Buffer) => onBytes(data.length));
+      ws.on("message", (data: Buffer) => {
+        onBytes(data.length);
+        if (echo) ws.send(data);
+      });
     });
   });
 }
