@@ -10,6 +10,7 @@ import { type WebSocket, WebSocketServer } from "ws";
 import type { Connection, ConnectionSink, Listening, ListenRequest, WsListenOptions } from "../../src/index.js";
 import { ErrorCode, formatHostPort, NetError, parseHostPort, SendStatus } from "../../src/index.js";
 import { closeCodeError, wsPlatformError } from "../../src/ws-client.js";
+import { type Framing, TurnWriter } from "./coalesce.js";
 import { checkTimeout, Deadlines } from "./deadlines.js";
 import { peerAddress } from "./peer-address.js";
 import { unrefClosing } from "./ws-unref.js";
@@ -24,6 +25,34 @@ const WS_MAX_PAYLOAD = 2 ** 31 - 1;
  */
 export const DEFAULT_WS_HANDSHAKE_TIMEOUT = 10_000;
 
+const OPEN = 1;
+
+/** A server's binary frame header (RFC 6455 5.2: FIN, opcode 2, unmasked, the payload's length). */
+const wsServerFraming: Framing = {
+  size: (length) => (length < 126 ? 2 : length < 65_536 ? 4 : 10),
+  write(length, out, at) {
+    out[at] = 0x82;
+    if (length < 126) {
+      out[at + 1] = length;
+      return at + 2;
+    }
+    if (length < 65_536) {
+      out[at + 1] = 126;
+      out[at + 2] = length >>> 8;
+      out[at + 3] = length & 0xff;
+      return at + 4;
+    }
+    out[at + 1] = 127;
+    const high = Math.floor(length / 2 ** 32);
+    const low = length >>> 0;
+    for (let i = 0; i < 4; i++) {
+      out[at + 2 + i] = (high >>> (24 - 8 * i)) & 0xff;
+      out[at + 6 + i] = (low >>> (24 - 8 * i)) & 0xff;
+    }
+    return at + 10;
+  },
+};
+
 class WsServerConnection implements Connection {
   private sink: ConnectionSink | undefined;
   private error: NetError | undefined;
@@ -32,7 +61,7 @@ class WsServerConnection implements Connection {
   /** Reading is paused (inbound backpressure): the heartbeat and idle deadline wait. */
   private paused = false;
   private deadlines: Deadlines | undefined;
-  private corked = false;
+  private readonly writer: TurnWriter;
 
   constructor(
     readonly ws: WebSocket,
@@ -42,6 +71,7 @@ class WsServerConnection implements Connection {
     private readonly ended: (connection: WsServerConnection) => void,
     idleTimeout: number,
   ) {
+    this.writer = new TurnWriter(socket, wsServerFraming);
     if (idleTimeout > 0) this.watchIdle(idleTimeout);
     // Rule 2: the error listener first; `ws` then closes the socket itself.
     ws.on("error", (error) => {
@@ -107,24 +137,14 @@ class WsServerConnection implements Connection {
   }
 
   send(data: Uint8Array): SendStatus {
-    if (!this.corked) {
-      // Batch every message sent in this turn of the event loop into one write.
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
-    // A copy: `ws` keeps a reference to what it queues (rule 5: the caller may reuse `data`).
-    this.ws.send(Buffer.from(data), { binary: true });
+    // Our own binary frames, written beside `ws`'s (whole frames, in order): the turn's small ones
+    // staged into one buffer, the copies recycled. Once closing, `ws` too drops what is sent.
+    if (this.ws.readyState === OPEN) this.writer.send(data);
     return SendStatus.Sent;
   }
 
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
-
   pendingBytes(): number {
-    return this.ws.bufferedAmount;
+    return this.ws.bufferedAmount + this.writer.staged;
   }
 
   pauseReading(): void {
@@ -141,6 +161,7 @@ class WsServerConnection implements Connection {
 
   close(): void {
     this.sink = undefined;
+    this.writer.flush(); // what was sent goes before the close frame
     this.ws.close(1000);
     unrefClosing(this.ws, this.socket);
   }
