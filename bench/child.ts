@@ -6,7 +6,7 @@
 import type { ChildMessage, Impl, Job, ServerJob } from "./jobs.js";
 import { bestPeer } from "./peers/best.js";
 import { libPeer } from "./peers/lib.js";
-import type { Peer } from "./peers/peer.js";
+import { type Peer, UDP_BUFFER, UDP_DEFAULT_BUFFER } from "./peers/peer.js";
 import { rawPeer } from "./peers/raw.js";
 import { socketIoPeer } from "./peers/socketio.js";
 import { blast, blastWindowed, pingPong, SinkCounter } from "./roles.js";
@@ -41,7 +41,15 @@ async function main(job: Job): Promise<void> {
     job.mode === "ping"
       ? await pingPong(link, listen, job.warmupMs, job.durationMs)
       : job.transport === "udp"
-        ? await blastWindowed(link, listen, job.size, job.durationMs)
+        ? await blastWindowed(
+            link,
+            listen,
+            job.size,
+            job.durationMs,
+            // A quarter of what the kernel gives (twice the size asked for): a window written off
+            // after a stall (see blastWindowed) still fits, on a loaded machine.
+            job.impl === "raw" ? UDP_DEFAULT_BUFFER : UDP_BUFFER / 2,
+          )
         : await blast(link, job.size, job.burst, job.durationMs);
   // Stay connected until told to stop: the server may still be reading what was sent.
   process.on("message", (message) => {

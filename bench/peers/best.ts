@@ -11,8 +11,8 @@
  */
 import net from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
-import type { BenchServer, BenchTransport, Link, Peer } from "./peer.js";
-import { connectWs, listening, rawPeer, splitAddr } from "./raw.js";
+import { type BenchServer, type BenchTransport, type Link, type Peer, UDP_BUFFER } from "./peer.js";
+import { connectUdp, connectWs, listening, rawPeer, serveUdp, splitAddr } from "./raw.js";
 import { deframer } from "./varint.js";
 
 /** Messages up to this size are staged; larger ones are written as they are. */
@@ -109,13 +109,16 @@ function corkPerTurn(ws: WebSocket): (data: Uint8Array) => void {
 
 export const bestPeer: Peer = {
   serve(transport, kind, onBytes) {
-    if (transport === "udp") return rawPeer.serve(transport, kind, onBytes);
+    if (transport === "udp") return serveUdp(kind === "echo", onBytes, UDP_BUFFER);
     if (kind === "sink") return rawPeer.serve(transport, kind, onBytes);
     return transport === "ws" ? serveWsEcho(onBytes) : serveNetEcho(transport === "framed-tcp", onBytes);
   },
 
   connect(transport, addr, onMessage) {
-    if (transport === "udp") return rawPeer.connect(transport, addr, onMessage);
+    if (transport === "udp") {
+      const { host, port } = splitAddr(addr);
+      return connectUdp(host, port, onMessage, UDP_BUFFER);
+    }
     if (transport === "ws") return connectWs(`ws://${addr}/`, onMessage, corkPerTurn);
     return connectNet(transport, addr, onMessage);
   },

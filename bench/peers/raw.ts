@@ -58,8 +58,9 @@ function connectNet(
   });
 }
 
-function serveUdp(echo: boolean, onBytes: (bytes: number) => void): Promise<BenchServer> {
-  const socket = dgram.createSocket("udp4");
+/** A udp server; `buffer` sets its receive and send buffers (the naive baseline keeps the defaults). */
+export function serveUdp(echo: boolean, onBytes: (bytes: number) => void, buffer?: number): Promise<BenchServer> {
+  const socket = dgram.createSocket({ type: "udp4", recvBufferSize: buffer, sendBufferSize: buffer });
   socket.on(
     "message",
     echo
@@ -79,8 +80,13 @@ function serveUdp(echo: boolean, onBytes: (bytes: number) => void): Promise<Benc
   });
 }
 
-function connectUdp(host: string, port: number, onMessage: (data: Uint8Array) => void): Promise<Link> {
-  const socket = dgram.createSocket("udp4");
+export function connectUdp(
+  host: string,
+  port: number,
+  onMessage: (data: Uint8Array) => void,
+  buffer?: number,
+): Promise<Link> {
+  const socket = dgram.createSocket({ type: "udp4", recvBufferSize: buffer, sendBufferSize: buffer });
   socket.on("message", onMessage);
   return new Promise((resolve) => {
     socket.connect(port, host, () => {

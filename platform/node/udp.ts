@@ -12,6 +12,7 @@ import type {
   Connection,
   ConnectionSink,
   Listening,
+  UdpBufferOptions,
   UdpConnectOptions,
   UdpListenOptions,
 } from "../../src/index.js";
@@ -50,7 +51,7 @@ class UdpConnection implements Connection {
       if (this.closed) return;
       if (error !== null) return this.fail(error);
       this.family = found === 6 ? 6 : 4;
-      const socket = newSocket(this.family, options.reuseAddress ?? false);
+      const socket = newSocket(this.family, options.reuseAddress ?? false, options);
       this.socket = socket;
       socket.on("error", (socketError) => {
         if (!this.connected) this.fail(socketError);
@@ -145,6 +146,7 @@ export const udpAdapter: Adapter<UdpConnectOptions, UdpListenOptions> = {
   connect({ remote, options, limits, sink }) {
     const { host, port } = parseHostPort(remote);
     if (port === 0) throw new NetError(ErrorCode.InvalidAddress, `cannot connect to port 0 ("${remote}")`);
+    checkBuffers(options);
     const source = options.sourceAddress === undefined ? undefined : parseSource(options.sourceAddress);
     const connection = new UdpConnection(formatHostPort(host, port), limits.maxMessageSize, sink);
     connection.open(host, port, source, options);
@@ -153,13 +155,14 @@ export const udpAdapter: Adapter<UdpConnectOptions, UdpListenOptions> = {
 
   listen({ addr, options, limits, sink }) {
     const { host, port } = parseHostPort(addr);
+    checkBuffers(options);
     return new Promise((resolve, reject) => {
       dns.lookup(host, (error, address, found) => {
         if (error !== null) return reject(NetError.from(error));
         const family: Family = found === 6 ? 6 : 4;
         const group = isMulticast(address, family) ? address : undefined;
         // Several listeners of one group on one machine must each bind its port.
-        const socket = newSocket(family, group !== undefined || (options.reuseAddress ?? false));
+        const socket = newSocket(family, group !== undefined || (options.reuseAddress ?? false), options);
         let bound = false;
         const failed = (bindError: unknown) => {
           closeQuietly(socket);
@@ -208,8 +211,22 @@ interface HostAndPort {
   port: number | undefined;
 }
 
-function newSocket(family: Family, reuseAddr: boolean): dgram.Socket {
-  return dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", reuseAddr });
+function newSocket(family: Family, reuseAddr: boolean, buffers: UdpBufferOptions): dgram.Socket {
+  const { recvBufferSize, sendBufferSize } = buffers;
+  return dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", reuseAddr, recvBufferSize, sendBufferSize });
+}
+
+/** Checks `recvBufferSize` and `sendBufferSize` before anything is opened: a bad one is the caller's error. */
+function checkBuffers(options: UdpBufferOptions): void {
+  for (const name of ["recvBufferSize", "sendBufferSize"] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
+      throw new NetError(
+        ErrorCode.InvalidArgument,
+        `${name} must be a whole number of bytes > 0, not ${String(value)}`,
+      );
+    }
+  }
 }
 
 /** The smaller of the user's limit and what one datagram of `family` can carry. */
