@@ -58,6 +58,8 @@ class WsServerConnection implements Connection {
   private error: NetError | undefined;
   /** Whether the peer answered the last heartbeat ping. */
   alive = true;
+  /** The pong listener is added by the first heartbeat: without one, a connection holds none. */
+  private hearing = false;
   /** Reading is paused (inbound backpressure): the heartbeat and idle deadline wait. */
   private paused = false;
   private deadlines: Deadlines | undefined;
@@ -89,9 +91,6 @@ class WsServerConnection implements Connection {
         return;
       }
       sink.data(data);
-    });
-    ws.on("pong", () => {
-      this.alive = true;
     });
     ws.on("close", (code: number, reason: Buffer) => {
       this.ended(this);
@@ -133,6 +132,12 @@ class WsServerConnection implements Connection {
       return;
     }
     this.alive = false;
+    if (!this.hearing) {
+      this.hearing = true;
+      this.ws.on("pong", () => {
+        this.alive = true;
+      });
+    }
     this.ws.ping();
   }
 
