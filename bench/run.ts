@@ -66,11 +66,26 @@ interface Rate {
 }
 type Sample = Rate | Latency;
 
+/**
+ * A starved server (another process had its core) may read everything within its warm-up, leaving
+ * nothing to time: that run is repeated, up to twice.
+ */
+async function throughputRetried(impl: Impl, transport: BenchTransport, size: number) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await throughput(impl, transport, size, burstFor(size), timing);
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes("too few messages")) throw error;
+      process.stderr.write(`  ${impl} ${transport} ${size} B: ${String(error)}; again\n`);
+    }
+  }
+}
+
 async function measureOnce(scenario: Scenario, impl: Impl): Promise<Sample> {
   const { transport, size } = scenario;
   // The library has more code for the JIT to optimise: round trips get a longer warm-up.
   if (scenario.test === "latency") return latency(impl, transport, { ...timing, warmupMs: timing.warmupMs * 4 });
-  const t = await throughput(impl, transport, size, burstFor(size), timing);
+  const t = await throughputRetried(impl, transport, size);
   return {
     rate: t.messagesPerSecond,
     mbs: t.megabytesPerSecond,
