@@ -4,13 +4,14 @@
  * and the library and its baseline get the very same setup.
  */
 import type { ChildMessage, Impl, Job, ServerJob } from "./jobs.js";
+import { bestPeer } from "./peers/best.js";
 import { libPeer } from "./peers/lib.js";
-import type { Peer } from "./peers/peer.js";
+import { type Peer, UDP_BUFFER, UDP_DEFAULT_BUFFER } from "./peers/peer.js";
 import { rawPeer } from "./peers/raw.js";
 import { socketIoPeer } from "./peers/socketio.js";
 import { blast, blastWindowed, pingPong, SinkCounter } from "./roles.js";
 
-const peers: Record<Impl, Peer> = { lib: libPeer, raw: rawPeer, "socket.io": socketIoPeer };
+const peers: Record<Impl, Peer> = { lib: libPeer, best: bestPeer, raw: rawPeer, "socket.io": socketIoPeer };
 
 function tell(message: ChildMessage, then: () => void = () => {}): void {
   process.send?.(message, then);
@@ -40,7 +41,15 @@ async function main(job: Job): Promise<void> {
     job.mode === "ping"
       ? await pingPong(link, listen, job.warmupMs, job.durationMs)
       : job.transport === "udp"
-        ? await blastWindowed(link, listen, job.size, job.durationMs)
+        ? await blastWindowed(
+            link,
+            listen,
+            job.size,
+            job.durationMs,
+            // A quarter of what the kernel gives (twice the size asked for): a window written off
+            // after a stall (see blastWindowed) still fits, on a loaded machine.
+            job.impl === "raw" ? UDP_DEFAULT_BUFFER : UDP_BUFFER / 2,
+          )
         : await blast(link, job.size, job.burst, job.durationMs);
   // Stay connected until told to stop: the server may still be reading what was sent.
   process.on("message", (message) => {

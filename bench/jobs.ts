@@ -1,7 +1,8 @@
 /** What the orchestrator asks its child processes to do, and what they answer. */
 import type { BenchTransport, ServerKind } from "./peers/peer.js";
 
-export type Impl = "lib" | "raw" | "socket.io";
+/** The library, the best hand-written raw code, the naive raw code (a write per message), socket.io. */
+export type Impl = "lib" | "best" | "raw" | "socket.io";
 
 export interface ServerJob {
   role: "server";

@@ -21,6 +21,8 @@ export interface Throughput {
 export interface Latency {
   medianUs: number;
   p99Us: number;
+  /** The echo server's CPU time per round trip (µs) after its warm-up: steadier than the times on a shared machine. */
+  serverCpu: number;
 }
 
 async function withServer<T>(
@@ -81,12 +83,16 @@ export function throughput(
 }
 
 export function latency(impl: Impl, transport: BenchTransport, timing: Timing): Promise<Latency> {
-  return withServer(impl, transport, "echo", timing, async (_server, addr) => {
+  return withServer(impl, transport, "echo", timing, async (server, addr) => {
     const client = new Child({ role: "client", mode: "ping", impl, transport, addr, ...timing });
     try {
       const { result } = await client.next("result");
       const { median, p99 } = result as { median: number; p99: number };
-      return { medianUs: median, p99Us: p99 };
+      server.send("stats");
+      const { stats } = await server.next("stats");
+      // One byte per round trip: the bytes after the mark are the round trips.
+      const serverCpu = (stats.cpu - stats.markCpu) / (stats.bytes - stats.markBytes);
+      return { medianUs: median, p99Us: p99, serverCpu };
     } finally {
       await client.stop();
     }

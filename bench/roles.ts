@@ -77,16 +77,17 @@ export function blast(link: Link, size: number, burst: number, durationMs: numbe
 /**
  * The udp sender: what a careful user writes, since a flood only measures how the kernel drops
  * datagrams. At most `window` messages are unacknowledged; every `ackEvery`-th asks the sink for an
- * ack. The window fits the default 208 KiB receive buffer (a datagram costs its size plus about
- * 1 KiB there). A stall of 20 ms (acks or messages lost) writes the window off.
+ * ack. The window fits the receiver's buffer of `receiveBuffer` bytes (a datagram costs its size plus
+ * about 1 KiB there). A stall of 20 ms (acks or messages lost) writes the window off.
  */
 export function blastWindowed(
   link: Link,
   setOnMessage: (handler: (data: Uint8Array) => void) => void,
   size: number,
   durationMs: number,
+  receiveBuffer: number,
 ): Promise<BlastResult> {
-  const window = size <= 1024 ? 128 : Math.max(1, Math.floor(200_000 / (size + 1024)));
+  const window = size <= 1024 ? 128 : Math.max(1, Math.floor(receiveBuffer / (size + 1024)));
   const ackEvery = size <= 1024 ? 16 : 1;
   const payload = Buffer.alloc(size, 0x61);
   const asking = Buffer.alloc(size, 0x61);

@@ -3,6 +3,8 @@ export interface Row {
   transport: string;
   test: string;
   lib: string;
+  best: string;
+  libBest: string;
   raw: string;
   libRaw: string;
   socketIo: string;
@@ -13,8 +15,10 @@ const HEADER: Row = {
   transport: "transport",
   test: "test",
   lib: "library",
-  raw: "raw Node",
-  libRaw: "library/raw",
+  best: "best raw",
+  libBest: "**library/best raw**",
+  raw: "naive raw",
+  libRaw: "library/naive raw",
   socketIo: "socket.io",
   libSocketIo: "library/socket.io",
 };

@@ -26,6 +26,7 @@ const ms: Check = (v) => (typeof v === "number" && Number.isFinite(v) && v >= 0 
 const positiveMs: Check = (v) =>
   typeof v === "number" && Number.isFinite(v) && v > 0 ? undefined : "a number of ms > 0";
 const count: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 ? undefined : "an integer >= 0");
+const bytes: Check = (v) => (Number.isSafeInteger(v) && (v as number) > 0 ? undefined : "a whole number of bytes > 0");
 const flag: Check = (v) => (typeof v === "boolean" ? undefined : "true or false");
 const text: Check = (v) => (typeof v === "string" ? undefined : "a string");
 const texts: Check = (v) => (isStringList(v) ? undefined : "an array of strings");
@@ -50,6 +51,8 @@ export const optionChecks = { limit, ms, positiveMs, count, flag, text, texts, t
 
 const common = { maxMessageSize: limit, maxPendingBytes: limit, maxQueuedMessages: limit, maxQueuedBytes: limit };
 const commonListen = { ...common, maxConnections: limit };
+/** SO_RCVBUF and SO_SNDBUF of a udp socket. */
+const udpBuffers = { recvBufferSize: bytes, sendBufferSize: bytes };
 /** The options of every stream transport (the Node stream adapter's, custom ones included). */
 export const streamOptionChecks = {
   connect: { timeout: ms, idleTimeout: ms, frameTimeout: ms },
@@ -77,7 +80,7 @@ const checks: Record<"connect" | "listen", Record<string, Record<string, Check>>
   connect: {
     tcp: streamConnect,
     "framed-tcp": streamConnect,
-    udp: { ...common, sourceAddress: text, broadcast: flag, reuseAddress: flag },
+    udp: { ...common, ...udpBuffers, sourceAddress: text, broadcast: flag, reuseAddress: flag },
     ws: { ...common, protocols: textOrTexts, headers, tls: clientTls, timeout: ms, reconnect: orObject },
     webrtc: {
       ...common,
@@ -93,7 +96,14 @@ const checks: Record<"connect" | "listen", Record<string, Record<string, Check>>
   listen: {
     tcp: streamListen,
     "framed-tcp": streamListen,
-    udp: { ...commonListen, reuseAddress: flag, broadcast: flag, multicastInterface: text, multicastLoopback: flag },
+    udp: {
+      ...commonListen,
+      ...udpBuffers,
+      reuseAddress: flag,
+      broadcast: flag,
+      multicastInterface: text,
+      multicastLoopback: flag,
+    },
     ws: {
       ...commonListen,
       path: text,

@@ -83,14 +83,25 @@ export interface TcpListenOptions extends CommonListenOptions, StreamTimeoutOpti
   tls?: ServerTlsOptions;
 }
 
-export interface UdpConnectOptions extends CommonOptions {
+/** The socket's kernel buffers (`SO_RCVBUF`, `SO_SNDBUF`): bytes, capped by `net.core.rmem_max`/`wmem_max` on Linux. */
+export interface UdpBufferOptions {
+  /**
+   * The receive buffer. Linux's default (about 208 KiB) holds three 60 KB datagrams: a sender of
+   * large datagrams with more in flight needs more, or the kernel drops them.
+   */
+  recvBufferSize?: number;
+  /** The send buffer. */
+  sendBufferSize?: number;
+}
+
+export interface UdpConnectOptions extends CommonOptions, UdpBufferOptions {
   sourceAddress?: string;
   /** Allows sending to a broadcast address. */
   broadcast?: boolean;
   reuseAddress?: boolean;
 }
 
-export interface UdpListenOptions extends CommonListenOptions {
+export interface UdpListenOptions extends CommonListenOptions, UdpBufferOptions {
   reuseAddress?: boolean;
   broadcast?: boolean;
   /** Multicast listeners: the local interface address to join the group on. */

@@ -1,10 +1,12 @@
 /**
- * `npm run load`: ten thousand concurrent connections against one server process, for the
+ * `npm run load`: 1,000 to 19,000 concurrent connections against one server process, for the
  * library's framed-tcp and ws servers and the raw `net` and `ws` servers they are compared with.
  * Reports the server's memory per connection above its idle baseline (after a full GC), its
- * event-loop delay while connections open and exchange, and whether every message came back.
+ * event-loop delay while connections open and exchange, and whether every message came back, at
+ * every size, so the growth is visible.
  *
- * Options: --connections N (default 10000), --rounds N (default 1), --quick (2000 connections).
+ * Options: --sizes 1000,5000 (default 1000,5000,10000,19000), --connections N (one size),
+ * --rounds N (default 1), --quick (2000 connections).
  */
 import { readFileSync } from "node:fs";
 import os from "node:os";
@@ -25,7 +27,13 @@ const option = (name: string) => {
   const at = args.indexOf(name);
   return at >= 0 ? args[at + 1] : undefined;
 };
-const connections = Number(option("--connections") ?? (args.includes("--quick") ? 2000 : 10_000));
+const sizes = (
+  option("--sizes") ??
+  option("--connections") ??
+  (args.includes("--quick") ? "2000" : "1000,5000,10000,19000")
+)
+  .split(",")
+  .map(Number);
 const rounds = Number(option("--rounds") ?? 1);
 const EXCHANGES = 5;
 const PER_SOURCE = 2500;
@@ -40,7 +48,7 @@ interface Setup {
 }
 
 const SETUPS: Setup[] = [
-  { impl: "raw", transport: "ws", label: "raw `ws` server (baseline)" },
+  { impl: "raw", transport: "ws", label: "raw `ws` server" },
   { impl: "lib", transport: "ws", label: "library, ws" },
   { impl: "lib", transport: "framed-tcp", label: "library, framed-tcp" },
   { impl: "raw", transport: "framed-tcp", label: "raw `net` + varint" },
@@ -71,14 +79,14 @@ function openFileLimit(): number | undefined {
 
 /** Loopback source addresses for one run, fresh for every run: sockets in TIME_WAIT keep their ports a minute. */
 let sourceBlock = (process.pid % 200) + 1;
-function sources(): string[] {
+function sources(connections: number): string[] {
   const block = sourceBlock++ % 250;
   const list: string[] = [];
   for (let i = 0; i < Math.ceil(connections / PER_SOURCE); i++) list.push(`127.77.${block}.${i + 1}`);
   return list;
 }
 
-async function runOnce(setup: Setup): Promise<Outcome> {
+async function runOnce(setup: Setup, connections: number): Promise<Outcome> {
   const serverJob: ServerJob = { impl: setup.impl, transport: setup.transport };
   const server = new Process<ServerMessage>(`${setup.label} server`, SERVER, serverJob, {
     execArgv: ["--expose-gc"],
@@ -93,7 +101,7 @@ async function runOnce(setup: Setup): Promise<Outcome> {
       addr,
       connections,
       exchanges: EXCHANGES,
-      sources: sources(),
+      sources: sources(connections),
       concurrency: 256,
     };
     client = new Process<ClientMessage>("load client", CLIENT, clientJob, { cpu: 1 });
@@ -123,45 +131,58 @@ async function runOnce(setup: Setup): Promise<Outcome> {
 }
 
 const limit = openFileLimit();
-if (limit !== undefined && limit < connections + 1000) {
+const largest = Math.max(...sizes);
+if (limit !== undefined && limit < largest + 500) {
   console.error(
-    `the open-file limit is ${limit}: ${connections} connections need more (npm run load raises it to the hard limit)`,
+    `the open-file limit is ${limit}: ${largest} connections need more (npm run load raises it to the hard limit)`,
   );
 }
 const started = new Date();
 const loadBefore = os.loadavg();
-const outcomes = new Map<string, Outcome[]>();
-for (let round = 0; round < rounds; round++) {
-  for (let i = 0; i < SETUPS.length; i++) {
-    const setup = SETUPS[(i + round) % SETUPS.length] as Setup;
-    process.stderr.write(`${setup.label}: ${connections} connections (load ${os.loadavg()[0]?.toFixed(2)})\n`);
-    const outcome = await runOnce(setup);
-    process.stderr.write(`  ${JSON.stringify(outcome)}\n`);
-    outcomes.set(setup.label, [...(outcomes.get(setup.label) ?? []), outcome]);
+/** Outcomes by size, then by setup label. */
+const outcomes = new Map<number, Map<string, Outcome[]>>();
+for (const connections of sizes) {
+  const bySetup = new Map<string, Outcome[]>();
+  outcomes.set(connections, bySetup);
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < SETUPS.length; i++) {
+      const setup = SETUPS[(i + round) % SETUPS.length] as Setup;
+      process.stderr.write(`${setup.label}: ${connections} connections (load ${os.loadavg()[0]?.toFixed(2)})\n`);
+      const outcome = await runOnce(setup, connections);
+      process.stderr.write(`  ${JSON.stringify(outcome)}\n`);
+      bySetup.set(setup.label, [...(bySetup.get(setup.label) ?? []), outcome]);
+    }
   }
 }
 const loadAfter = os.loadavg();
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-const baseline = median((outcomes.get(SETUPS[0]?.label ?? "") ?? []).map((o) => o.rssPerConnection));
 console.log(`\n## message-io load test, ${started.toISOString()}\n`);
 console.log(
-  `${connections} connections from one client process, each making ${EXCHANGES} round trips of ${32} B, then one ` +
+  `${sizes.join(", ")} connections from one client process, each making ${EXCHANGES} round trips of ${32} B, then one ` +
     `message on every connection at once; ${rounds} round(s), medians. Node ${process.version}, ${os.cpus().length} cores, ` +
-    `open-file limit ${limit ?? "unknown"}; load average (1 min) ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after.\n`,
+    `open-file limit ${limit ?? "unknown"}; load average (1 min) ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after. ` +
+    "\"vs raw\": the library's figure over the raw server's of the same transport (ws: the `ws` package; framed-tcp: `net` + varint).\n",
 );
 console.log(
-  "| server | held | every message delivered | RSS per connection | heap + external per connection | RSS vs raw ws | loop delay p50 / p99 / max | connect all | burst echoed |",
+  "| connections | server | held | every message delivered | RSS per connection | heap + external per connection | RSS vs raw | heap + external vs raw | loop delay p50 / p99 / max | p99 vs raw | connect all | burst echoed |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-for (const setup of SETUPS) {
-  const list = outcomes.get(setup.label) ?? [];
-  const m = (read: (o: Outcome) => number) => median(list.map(read));
-  const rss = m((o) => o.rssPerConnection);
-  console.log(
-    `| ${setup.label} | ${Math.min(...list.map((o) => o.held))} | ${list.every((o) => o.delivered) ? "yes" : `NO (${list.find((o) => o.note)?.note ?? "count mismatch"})`} | ` +
-      `${kb(rss)} | ${kb(m((o) => o.heapPerConnection))} | ${(rss / baseline).toFixed(2)} | ` +
-      `${m((o) => o.delay.p50).toFixed(1)} / ${m((o) => o.delay.p99).toFixed(1)} / ${m((o) => o.delay.max).toFixed(0)} ms | ` +
-      `${(m((o) => o.connectMs) / 1000).toFixed(1)} s | ${m((o) => o.burstMs).toFixed(0)} ms |`,
-  );
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const [connections, bySetup] of outcomes) {
+  const of = (setup: Setup) => bySetup.get(setup.label) ?? [];
+  const m = (setup: Setup, read: (o: Outcome) => number) => median(of(setup).map(read));
+  for (const setup of SETUPS) {
+    const list = of(setup);
+    const raw = SETUPS.find((s) => s.impl === "raw" && s.transport === setup.transport) as Setup;
+    const versus = (read: (o: Outcome) => number) =>
+      setup.impl === "raw" ? "1.00" : (m(setup, read) / m(raw, read)).toFixed(2);
+    console.log(
+      `| ${connections} | ${setup.label} | ${Math.min(...list.map((o) => o.held))} | ${list.every((o) => o.delivered) ? "yes" : `NO (${list.find((o) => o.note)?.note ?? "count mismatch"})`} | ` +
+        `${kb(m(setup, (o) => o.rssPerConnection))} | ${kb(m(setup, (o) => o.heapPerConnection))} | ` +
+        `${versus((o) => o.rssPerConnection)} | ${versus((o) => o.heapPerConnection)} | ` +
+        `${m(setup, (o) => o.delay.p50).toFixed(1)} / ${m(setup, (o) => o.delay.p99).toFixed(1)} / ${m(setup, (o) => o.delay.max).toFixed(0)} ms | ` +
+        `${versus((o) => o.delay.p99)} | ` +
+        `${(m(setup, (o) => o.connectMs) / 1000).toFixed(1)} s | ${m(setup, (o) => o.burstMs).toFixed(0)} ms |`,
+    );
+  }
 }

@@ -11,6 +11,14 @@ export type BenchTransport = "tcp" | "framed-tcp" | "udp" | "ws";
  */
 export type ServerKind = "sink" | "echo";
 
+/**
+ * The udp receive and send buffers of the library and the best raw code (`recvBufferSize`,
+ * `sendBufferSize`; 4 MiB is `net.core.rmem_max` here): a window of large datagrams needs them.
+ * The naive baseline keeps the default (about 208 KiB).
+ */
+export const UDP_BUFFER = 4 << 20;
+export const UDP_DEFAULT_BUFFER = 200_000;
+
 export const ACK_REQUEST = 1;
 export const ACK = new Uint8Array([2]);
 
@@ -27,7 +35,7 @@ export interface Link {
 }
 
 export interface Peer {
-  /** Starts a server; `onBytes` is called with the size of every message (or chunk, for tcp) a sink receives. */
+  /** Starts a server; `onBytes` is called with the size of every message (or chunk, for tcp) it receives. */
   serve(transport: BenchTransport, kind: ServerKind, onBytes: (bytes: number) => void): Promise<BenchServer>;
   /** Connects; resolves once messages can be sent. `onMessage` receives what the server sends back. */
   connect(transport: BenchTransport, addr: string, onMessage: (data: Uint8Array) => void): Promise<Link>;

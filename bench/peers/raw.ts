@@ -17,7 +17,7 @@ export const rawPeer: Peer = {
   },
 
   connect(transport, addr, onMessage) {
-    const { host, port } = split(addr);
+    const { host, port } = splitAddr(addr);
     if (transport === "udp") return connectUdp(host, port, onMessage);
     if (transport === "ws") return connectWs(`ws://${addr}/`, onMessage);
     return connectNet(transport, host, port, onMessage);
@@ -28,8 +28,12 @@ function serveNet(framed: boolean, echo: boolean, onBytes: (bytes: number) => vo
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     socket.on("error", () => {});
-    if (!framed) socket.on("data", echo ? (chunk) => socket.write(chunk) : (chunk) => onBytes(chunk.length));
-    else socket.on("data", deframer(echo ? (message) => socket.write(frame(message)) : (m) => onBytes(m.length)));
+    const echoed = (message: Buffer) => {
+      onBytes(message.length);
+      socket.write(framed ? frame(message) : message);
+    };
+    const received = echo ? echoed : (message: Buffer) => onBytes(message.length);
+    socket.on("data", framed ? deframer(received) : received);
   });
   return listening(server);
 }
@@ -54,12 +58,16 @@ function connectNet(
   });
 }
 
-function serveUdp(echo: boolean, onBytes: (bytes: number) => void): Promise<BenchServer> {
-  const socket = dgram.createSocket("udp4");
+/** A udp server; `buffer` sets its receive and send buffers (the naive baseline keeps the defaults). */
+export function serveUdp(echo: boolean, onBytes: (bytes: number) => void, buffer?: number): Promise<BenchServer> {
+  const socket = dgram.createSocket({ type: "udp4", recvBufferSize: buffer, sendBufferSize: buffer });
   socket.on(
     "message",
     echo
-      ? (data, peer) => socket.send(data, peer.port, peer.address)
+      ? (data, peer) => {
+          onBytes(data.length);
+          socket.send(data, peer.port, peer.address);
+        }
       : (data, peer) => {
           onBytes(data.length);
           if (data[0] === ACK_REQUEST) socket.send(ACK, peer.port, peer.address);
@@ -72,8 +80,13 @@ function serveUdp(echo: boolean, onBytes: (bytes: number) => void): Promise<Benc
   });
 }
 
-function connectUdp(host: string, port: number, onMessage: (data: Uint8Array) => void): Promise<Link> {
-  const socket = dgram.createSocket("udp4");
+export function connectUdp(
+  host: string,
+  port: number,
+  onMessage: (data: Uint8Array) => void,
+  buffer?: number,
+): Promise<Link> {
+  const socket = dgram.createSocket({ type: "udp4", recvBufferSize: buffer, sendBufferSize: buffer });
   socket.on("message", onMessage);
   return new Promise((resolve) => {
     socket.connect(port, host, () => {
@@ -93,19 +106,27 @@ function serveWs(echo: boolean, onBytes: (bytes: number) => void): Promise<Bench
       resolve({ addr: `127.0.0.1:${port}`, close: () => server.close() });
     });
     server.on("connection", (ws) => {
-      ws.on("message", echo ? (data: Buffer) => ws.send(data) : (data: Buffer) => onBytes(data.length));
+      ws.on("message", (data: Buffer) => {
+        onBytes(data.length);
+        if (echo) ws.send(data);
+      });
     });
   });
 }
 
-function connectWs(url: string, onMessage: (data: Uint8Array) => void): Promise<Link> {
+/** A `ws` client; `sender` makes its send function (default: `ws.send` per message). */
+export function connectWs(
+  url: string,
+  onMessage: (data: Uint8Array) => void,
+  sender: (ws: WebSocket) => (data: Uint8Array) => void = (ws) => (data) => ws.send(data),
+): Promise<Link> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   ws.on("message", onMessage);
   return new Promise((resolve, reject) => {
     ws.once("error", reject);
     ws.once("open", () => {
       resolve({
-        send: (data) => ws.send(data),
+        send: sender(ws),
         pending: () => ws.bufferedAmount,
         close: () => ws.terminate(),
       });
@@ -113,7 +134,7 @@ function connectWs(url: string, onMessage: (data: Uint8Array) => void): Promise<
   });
 }
 
-function listening(server: net.Server): Promise<BenchServer> {
+export function listening(server: net.Server): Promise<BenchServer> {
   return new Promise((resolve) => {
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address() as net.AddressInfo;
@@ -122,7 +143,7 @@ function listening(server: net.Server): Promise<BenchServer> {
   });
 }
 
-function split(addr: string): { host: string; port: number } {
+export function splitAddr(addr: string): { host: string; port: number } {
   const at = addr.lastIndexOf(":");
   return { host: addr.slice(0, at), port: Number(addr.slice(at + 1)) };
 }

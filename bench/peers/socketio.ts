@@ -11,10 +11,10 @@ export const socketIoPeer: Peer = {
     const httpServer = http.createServer();
     const server = new Server(httpServer, { transports: ["websocket"], serveClient: false, perMessageDeflate: false });
     server.on("connection", (socket) => {
-      socket.on(
-        "m",
-        kind === "echo" ? (data: Buffer) => socket.emit("m", data) : (data: Buffer) => onBytes(data.length),
-      );
+      socket.on("m", (data: Buffer) => {
+        onBytes(data.length);
+        if (kind === "echo") socket.emit("m", data);
+      });
     });
     return new Promise((resolve) => {
       httpServer.listen(0, "127.0.0.1", () => {

@@ -1,7 +1,8 @@
 /**
  * The one Node connection base. What every Node adapter does the same way is here, once:
- * - writes batched per event-loop turn (`TurnCork`): the first write of a turn corks the socket,
- *   the next tick uncorks it, so a burst of sends leaves in one syscall;
+ * - writes batched per event-loop turn (`TurnWriter`, coalesce.ts): the turn's first message is
+ *   written at once into the corked socket, the next small ones staged into one buffer, so a burst
+ *   of sends leaves in one syscall (`TurnCork` does the corking alone, for `ws`'s own client);
  * - the end reported once, with the first error that caused it (`reportClosed`);
  * - the receive deadlines, stopped while reading is paused (inbound backpressure);
  * - the graceful close that never keeps the process alive (`endGracefully`, `closeWebSocket`);
@@ -13,6 +14,7 @@ import type net from "node:net";
 import type { WebSocket } from "ws";
 import type { Connection, ConnectionSink } from "../../src/index.js";
 import { NetError, SendStatus } from "../../src/index.js";
+import { type Framing, TurnWriter } from "./coalesce.js";
 import { type DeadlineOptions, Deadlines } from "./deadlines.js";
 
 /** How long a closed stream may go on flushing what was sent before it is cut. */
@@ -38,20 +40,23 @@ export class TurnCork {
   };
 }
 
-/** A connection over one Node socket; subclasses attach the socket's events and say how to write. */
+/** A connection over one Node socket; subclasses attach the socket's events and say how to pause and close. */
 export abstract class NodeConnection implements Connection {
   /** Set while the core listens; cleared once the end was reported, or the core closed the connection. */
   protected sink: ConnectionSink | undefined;
   private error: NetError | undefined;
   private deadlines: Deadlines | undefined;
-  private readonly cork: TurnCork;
+  /** The one write path of every message: copied, batched per turn, each behind its `framing`. */
+  protected readonly writer: TurnWriter;
 
   constructor(
     readonly addr: string,
-    /** The byte stream underneath: what is corked per turn and let go of on close. */
+    /** The byte stream underneath: what is written per turn and let go of on close. */
     protected readonly socket: net.Socket,
+    /** What precedes each message on the wire (framed-tcp's length, a WebSocket frame header). */
+    framing?: Framing,
   ) {
-    this.cork = new TurnCork(socket);
+    this.writer = new TurnWriter(socket, framing);
   }
 
   attach(sink: ConnectionSink): void {
@@ -85,18 +90,11 @@ export abstract class NodeConnection implements Connection {
     this.deadlines?.received(unfinished, completed);
   }
 
-  /** The one write path of every message: batched per turn, queued by the subclass's `write`. */
+  /** Queues one message behind its framing. The writer copies it: the caller may reuse `data` (rule 5). */
   send(data: Uint8Array): SendStatus {
-    this.cork.hold();
-    this.write(data);
+    this.writer.send(data);
     return SendStatus.Sent;
   }
-
-  /**
-   * Queues one message on the socket. The caller may reuse `data` as soon as `send` returns, and
-   * Node's sockets keep a reference to what they queue (adapter rule 5): write a copy.
-   */
-  protected abstract write(data: Uint8Array): void;
 
   abstract pendingBytes(): number;
 
@@ -118,6 +116,7 @@ export abstract class NodeConnection implements Connection {
   close(): void {
     this.sink = undefined;
     this.deadlines?.stop();
+    this.writer.flush(); // what was sent goes before the FIN or the close frame
     this.closeGracefully();
   }
 

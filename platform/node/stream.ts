@@ -14,6 +14,7 @@ import type {
 } from "../../src/index.js";
 import { ErrorCode, NetError } from "../../src/index.js";
 import { streamOptionChecks } from "../../src/option-checks.js";
+import type { Framing } from "./coalesce.js";
 import { endGracefully, NodeConnection, whenBound } from "./connection.js";
 import type { DeadlineOptions } from "./deadlines.js";
 
@@ -29,11 +30,8 @@ export interface StreamDecoder {
 export interface StreamCodec {
   /** A decoder for one connection. */
   decoder(limits: ResourceLimits): StreamDecoder;
-  /**
-   * Writes one message. The socket is corked for the current turn, so several writes go out in one
-   * syscall; the caller may reuse `data` once this returns, so write a copy (adapter rule 5).
-   */
-  write(socket: net.Socket, data: Uint8Array): void;
+  /** What precedes each message on the wire, if anything (see `coalesce.ts`). */
+  framing?: Framing;
 }
 
 /** The options every stream transport takes: the common ones, a connect timeout and the deadlines. */
@@ -66,13 +64,8 @@ export interface SocketFactory<C extends StreamConnectOptions, L extends StreamL
 }
 
 class StreamConnection extends NodeConnection {
-  constructor(
-    socket: net.Socket,
-    addr: string,
-    private readonly codec: StreamCodec,
-    limits: ResourceLimits,
-  ) {
-    super(addr, socket);
+  constructor(socket: net.Socket, addr: string, codec: StreamCodec, limits: ResourceLimits) {
+    super(addr, socket, codec.framing);
     const decoder = codec.decoder(limits);
     // Rule 2: the error listener first, so nothing a peer does can throw out of the socket; the
     // `close` that always follows reports it.
@@ -102,12 +95,8 @@ class StreamConnection extends NodeConnection {
     this.socket.destroy();
   }
 
-  protected override write(data: Uint8Array): void {
-    this.codec.write(this.socket, data);
-  }
-
   pendingBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.writer.staged;
   }
 
   protected override pauseSource(): void {

@@ -1,5 +1,4 @@
 import { Transport, transportInfo } from "../../src/index.js";
-import { recycler, takeCopy } from "./send-copies.js";
 import { type StreamDecoder, streamAdapter } from "./stream.js";
 import { tcpSockets } from "./tcp-sockets.js";
 
@@ -18,12 +17,6 @@ export const tcpAdapter = streamAdapter(
   transportInfo(Transport.Tcp),
   {
     decoder: () => rawDecoder,
-    write: (socket, data) => {
-      // A copy: the write is queued until the end of the turn (rule 5: the caller may reuse `data`).
-      const copy = takeCopy(data.length);
-      copy.set(data);
-      socket.write(copy, recycler(copy));
-    },
   },
   tcpSockets,
 );

@@ -12,6 +12,7 @@ import type {
   Connection,
   ConnectionSink,
   Listening,
+  UdpBufferOptions,
   UdpConnectOptions,
   UdpListenOptions,
 } from "../../src/index.js";
@@ -51,7 +52,7 @@ class UdpConnection implements Connection {
       if (this.closed) return;
       if (error !== null) return this.fail(error);
       this.family = found === 6 ? 6 : 4;
-      const socket = newSocket(this.family, options.reuseAddress ?? false);
+      const socket = newSocket(this.family, options.reuseAddress ?? false, options);
       this.socket = socket;
       socket.on("error", (socketError) => {
         if (!this.connected) this.fail(socketError);
@@ -160,7 +161,7 @@ export const udpAdapter: Adapter<UdpConnectOptions, UdpListenOptions> = {
         const family: Family = found === 6 ? 6 : 4;
         const group = isMulticast(address, family) ? address : undefined;
         // Several listeners of one group on one machine must each bind its port.
-        const socket = newSocket(family, group !== undefined || (options.reuseAddress ?? false));
+        const socket = newSocket(family, group !== undefined || (options.reuseAddress ?? false), options);
         // The last sender's address string, reused while the same peer goes on sending.
         let lastHost = "";
         let lastPort = -1;
@@ -198,8 +199,9 @@ interface HostAndPort {
   port: number | undefined;
 }
 
-function newSocket(family: Family, reuseAddr: boolean): dgram.Socket {
-  return dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", reuseAddr });
+function newSocket(family: Family, reuseAddr: boolean, buffers: UdpBufferOptions): dgram.Socket {
+  const { recvBufferSize, sendBufferSize } = buffers;
+  return dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", reuseAddr, recvBufferSize, sendBufferSize });
 }
 
 /** The smaller of the user's limit and what one datagram of `family` can carry. */

@@ -9,7 +9,8 @@ import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { closeCodeError, wsPlatformError } from "../../src/adapters/ws-client.js";
 import type { Listening, ListenRequest, WsListenOptions } from "../../src/index.js";
-import { ErrorCode, formatHostPort, NetError, parseHostPort } from "../../src/index.js";
+import { ErrorCode, formatHostPort, NetError, parseHostPort, SendStatus } from "../../src/index.js";
+import type { Framing } from "./coalesce.js";
 import { closeWebSocket, NodeConnection, whenBound } from "./connection.js";
 import { peerAddress } from "./peer-address.js";
 
@@ -23,9 +24,45 @@ const WS_MAX_PAYLOAD = 2 ** 31 - 1;
  */
 export const DEFAULT_WS_HANDSHAKE_TIMEOUT = 10_000;
 
+const OPEN = 1;
+
+/** A server's binary frame header (RFC 6455 5.2: FIN, opcode 2, unmasked, the payload's length). */
+const wsServerFraming: Framing = {
+  size: (length) => (length < 126 ? 2 : length < 65_536 ? 4 : 10),
+  write(length, out, at) {
+    out[at] = 0x82;
+    if (length < 126) {
+      out[at + 1] = length;
+      return at + 2;
+    }
+    if (length < 65_536) {
+      out[at + 1] = 126;
+      out[at + 2] = length >>> 8;
+      out[at + 3] = length & 0xff;
+      return at + 4;
+    }
+    out[at + 1] = 127;
+    const high = Math.floor(length / 2 ** 32);
+    const low = length >>> 0;
+    for (let i = 0; i < 4; i++) {
+      out[at + 2 + i] = (high >>> (24 - 8 * i)) & 0xff;
+      out[at + 6 + i] = (low >>> (24 - 8 * i)) & 0xff;
+    }
+    return at + 10;
+  },
+};
+
+/**
+ * A connection of the `ws` listener. `ws` parses what the peer sends and answers its control
+ * frames; our messages go out as our own binary frames through the connection's turn writer
+ * (the turn's small frames staged into one buffer, the copies recycled), whole frames in order
+ * beside `ws`'s own (pings, the close frame, after a flush).
+ */
 class WsServerConnection extends NodeConnection {
   /** Whether the peer answered the last heartbeat ping. */
   alive = true;
+  /** The pong listener is added by the first heartbeat: without one, a connection holds none. */
+  private hearing = false;
   /** Reading is paused (inbound backpressure): the heartbeat waits. */
   private paused = false;
 
@@ -37,7 +74,7 @@ class WsServerConnection extends NodeConnection {
     private readonly ended: (connection: WsServerConnection) => void,
     idleTimeout: number,
   ) {
-    super(addr, socket);
+    super(addr, socket, wsServerFraming);
     if (idleTimeout > 0) {
       // Any byte counts as life (a pong, a fragment), as on the stream transports.
       this.startDeadlines({ idleTimeout });
@@ -56,9 +93,6 @@ class WsServerConnection extends NodeConnection {
         return;
       }
       sink.data(data);
-    });
-    ws.on("pong", () => {
-      this.alive = true;
     });
     ws.on("close", (code: number, reason: Buffer) => {
       this.ended(this);
@@ -79,16 +113,23 @@ class WsServerConnection extends NodeConnection {
       return;
     }
     this.alive = false;
+    if (!this.hearing) {
+      this.hearing = true;
+      this.ws.on("pong", () => {
+        this.alive = true;
+      });
+    }
     this.ws.ping();
   }
 
-  protected override write(data: Uint8Array): void {
-    // A copy: `ws` keeps a reference to what it queues (rule 5: the caller may reuse `data`).
-    this.ws.send(Buffer.from(data), { binary: true });
+  override send(data: Uint8Array): SendStatus {
+    // Once closing, `ws` drops what is sent too: no frame may follow the close frame.
+    return this.ws.readyState === OPEN ? super.send(data) : SendStatus.Sent;
   }
 
+  /** `ws`'s count includes its socket's backlog, so our own frames once written, plus what is staged. */
   pendingBytes(): number {
-    return this.ws.bufferedAmount;
+    return this.ws.bufferedAmount + this.writer.staged;
   }
 
   protected override pauseSource(): void {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import { Endpoint, type EventReceiver, type NetEvent, SendStatus, split, Transport } from "message-io";
 import { afterEach, describe, expect, it } from "vitest";
@@ -246,5 +247,37 @@ describe("udp", () => {
     expect(network.remove(endpoint.id)).toBe(false);
     expect(network.send(endpoint, "gone")).toBe(SendStatus.ResourceNotFound);
     expect(rx.tryReceive()).toBeUndefined();
+  });
+
+  it("keeps a burst of large datagrams that only fits a receive buffer of recvBufferSize", async () => {
+    // The kernel doubles the size asked for, up to twice net.core.rmem_max; a 60000-byte datagram
+    // takes a little more than its size there. The default buffer (about 208 KiB) holds three.
+    const asked = 1 << 20;
+    const max = Number(readFileSync("/proc/sys/net/core/rmem_max", "utf8"));
+    const burst = Math.min(24, Math.floor((2 * Math.min(asked, max) * 0.8) / 62_000));
+    const { handler, listener } = split();
+    stops.push(handler.stop);
+    const rx = listener.enqueue();
+    const { addr } = await handler.network.listen(Transport.Udp, "127.0.0.1:0", { recvBufferSize: asked });
+    const sender = client();
+    const endpoint = sender.network.connect(Transport.Udp, addr, { sendBufferSize: asked });
+    await nextEvent(sender.rx, "connected");
+    const datagram = new Uint8Array(60_000);
+    // One turn: the listener, in this same thread, reads nothing until the whole burst is sent.
+    for (let i = 0; i < burst; i++) {
+      datagram[0] = i;
+      expect(sender.network.send(endpoint, datagram)).toBe(SendStatus.Sent);
+    }
+    for (let i = 0; i < burst; i++) expect((await nextMessage(rx)).data[0]).toBe(i);
+  });
+
+  it("refuses a buffer size that is not a whole number of bytes > 0", async () => {
+    const { network } = client();
+    expect(() => network.connect(Transport.Udp, "127.0.0.1:9", { recvBufferSize: 0 })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT" }),
+    );
+    await expect(network.listen(Transport.Udp, "127.0.0.1:0", { sendBufferSize: 1.5 })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
   });
 });
