@@ -151,4 +151,26 @@ describe.each([Transport.FramedTcp, Transport.Ws])("%s with msgpack and identity
     await client.waitForCount(isMessage, early.length + held.length);
     expect(messagesOf(client, endpoint)).toEqual([...early, ...held]);
   });
+
+  it("with reconnect: a payload that does not decode is a drop (reconnecting DECODE_ERROR), not the end; the link comes back", async () => {
+    // A server of bytes that answers its first message with garbage, then echoes.
+    let answered = 0;
+    const server: Recorder = nodeWith({}, (event) => {
+      if (event.type !== "message") return;
+      server.network.send(event.endpoint, answered++ === 0 ? Uint8Array.of(0xc1) : event.data);
+    });
+    const { addr } = await server.network.listen(transport, "127.0.0.1:0");
+    const client = typedNode<unknown>({ codec: msgpack() });
+    const endpoint = client.network.connect(transport, dialAddress(transport, addr), { reconnect: FAST });
+    await client.waitFor(isConnected);
+    client.network.send(endpoint, { t: "chat", text: "first" } as never);
+    const drop = await client.waitFor((e) => e.type === "reconnecting");
+    expect(drop).toMatchObject({ attempt: 1, error: { code: "DECODE_ERROR" } });
+    await client.waitFor((e) => e.type === "reconnected");
+    expect(client.network.send(endpoint, { t: "chat", text: "again" } as never)).toBe(SendStatus.Sent);
+    await client.waitFor(isMessage);
+    expect(messagesOf(client, endpoint)).toEqual([{ t: "chat", text: "again" }]);
+    expect(client.events.filter(isDisconnected)).toEqual([]);
+    expect(client.network.stats().dropped).toBe(1);
+  });
 });
