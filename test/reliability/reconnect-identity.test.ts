@@ -84,7 +84,7 @@ describe.each([Transport.FramedTcp, Transport.Ws])("%s with reconnect and identi
     const addr = await freeAddress();
     let server = echoPeer({ id: "server" });
     await server.network.listen(transport, addr);
-    const client = nodeWith({ identity: { id: "player-1", ping: 50 } });
+    const client = nodeWith({ identity: { id: "player-1", ping: 200 } });
     const endpoint = client.network.connect(transport, dialAddress(transport, addr), { reconnect: FAST });
     expect(await client.waitFor(isConnected)).toMatchObject({ ok: true, peer: { id: "server" } });
     const firstSide = (await server.waitFor(isAccepted)).endpoint;
@@ -135,7 +135,7 @@ describe.each([Transport.FramedTcp, Transport.Ws])("%s with reconnect and identi
     const server = echoPeer({ id: "server" });
     const { addr } = await server.network.listen(transport, "127.0.0.1:0");
     const proxy = await LinkProxy.start(addr);
-    const client = nodeWith({ identity: { id: "player-1", ping: 100 } });
+    const client = nodeWith({ identity: { id: "player-1", ping: 150 } });
     const endpoint = client.network.connect(transport, dialAddress(transport, proxy.addr), { reconnect: FAST });
     await client.waitFor(isConnected);
     const older = (await server.waitFor(isAccepted)).endpoint;
