@@ -5,6 +5,7 @@ import type { EventQueue } from "./event-queue.js";
 import type { Peer } from "./events.js";
 import type { Codec } from "./layer/codec.js";
 import type { PeerTracker } from "./layer/identity/peers.js";
+import { ReconnectingConnection } from "./layer/reconnect/connection.js";
 import type { ResourceId } from "./resource-id.js";
 import { newResourceId, transportOf } from "./resource-id.js";
 import { type LocalResource, RemoteResource, type Resource } from "./resources.js";
@@ -222,18 +223,26 @@ class ConnectionDriver<S> implements ConnectionSink {
     driver.emit({ type: "message", endpoint: resource.endpoint as Endpoint, data: bytes, message }, resource);
   }
 
-  /** A payload that does not decode is the peer's fault: that connection ends with `DECODE_ERROR`. */
+  /**
+   * A payload that does not decode is the peer's fault: that connection ends with `DECODE_ERROR`;
+   * with `reconnect`, its link drops and comes back (it ends only when it gives up, LAYERS.md 4).
+   */
   private undecodable(size: number, cause: unknown): void {
     const resource = this.resource;
     const codec = this.driver.codec as Codec<unknown>;
     const reason = cause instanceof Error ? cause.message : String(cause);
     const addr = (resource.endpoint as Endpoint).addr;
     const handle = resource.handle;
-    this.closed(
-      new NetError(ErrorCode.DecodeError, `${addr} sent ${size} bytes that ${codec.name} cannot decode: ${reason}`, {
-        cause,
-      }),
+    const error = new NetError(
+      ErrorCode.DecodeError,
+      `${addr} sent ${size} bytes that ${codec.name} cannot decode: ${reason}`,
+      { cause },
     );
+    if (handle instanceof ReconnectingConnection) {
+      handle.dropLink(error);
+      return;
+    }
+    this.closed(error);
     closeQuietly(handle);
   }
 

@@ -5,7 +5,7 @@
  * the standard timestamp (extension -1), `BigInt` as a 64-bit integer, `undefined` as nil; none of
  * msgpackr's own record or extension types on the wire.
  */
-import { Packr } from "msgpackr";
+import { C1, Packr } from "msgpackr";
 import type { Codec } from "./codec.js";
 
 /**
@@ -41,8 +41,39 @@ export function msgpack<M>(): Codec<M> {
   return {
     name: "msgpack",
     encode: (message) => packr.pack(message),
-    decode: (data) => packr.unpack(plain(data)) as M,
+    decode: (data) => {
+      const message: unknown = packr.unpack(plain(data));
+      if (typeof message === "object" && message !== null && mayHoldNeverUsed(data) && holdsNeverUsed(message)) {
+        throw new TypeError("0xc1 is never used in MessagePack");
+      }
+      return message as M;
+    },
   };
+}
+
+/** The one byte MessagePack never uses. msgpackr decodes it as a marker object of its own, `C1`. */
+const NEVER_USED = 0xc1;
+/** Up to this size, a payload is scanned for the byte before its value is walked: cheaper for small messages. */
+const SCAN_LIMIT = 256;
+
+/** `false` when `data` cannot have produced the marker: a small payload without the byte. */
+function mayHoldNeverUsed(data: Uint8Array): boolean {
+  if (data.length > SCAN_LIMIT) return true;
+  for (let i = 0; i < data.length; i++) if (data[i] === NEVER_USED) return true;
+  return false;
+}
+
+/** Whether msgpackr's `C1` marker is anywhere in a decoded object: then the payload was not MessagePack. */
+function holdsNeverUsed(value: object): boolean {
+  if (value === C1) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (typeof item === "object" && item !== null && holdsNeverUsed(item)) return true;
+    return false;
+  }
+  if (ArrayBuffer.isView(value) || value instanceof Date) return false;
+  for (const item of Object.values(value))
+    if (typeof item === "object" && item !== null && holdsNeverUsed(item)) return true;
+  return false;
 }
 
 /**

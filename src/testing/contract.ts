@@ -51,8 +51,12 @@ export interface AdapterContractOptions extends AdapterCapabilities {
   listenAddr: string | (() => string);
   /** What a client connects to, from the listener's bound address (default: that address). */
   connectAddr?: (bound: string) => string;
-  /** Options every node is made with (`codec`, `identity`, ...); `adapters` are added to its own. */
-  nodeOptions?: Record<string, unknown>;
+  /**
+   * Options every node is made with (`codec`, `identity`, ...); `adapters` are added to its own. A
+   * function makes each node's own, called with a number unique within the suite (0, 1, 2, ...):
+   * with `identity`, each node needs its own id, or its connections to one listener replace each other.
+   */
+  nodeOptions?: Record<string, unknown> | ((node: number) => Record<string, unknown>);
   /**
    * For a codec that does not take bytes: what a scenario sends for a payload, and how a received
    * `message` gives the payload back. Default: the bytes themselves (and `message` as bytes).
@@ -81,13 +85,16 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
   const burst = options.burst ?? 200_000;
   const payload = options.payload ?? identityPayload;
   const live: Recorder<any>[] = [];
+  let nodesMade = 0;
 
   const listenAddr = () => (typeof options.listenAddr === "function" ? options.listenAddr() : options.listenAddr);
   const connectAddr = (bound: string) => options.connectAddr?.(bound) ?? bound;
 
   /** A node with the options and adapters of the suite, recording its events. */
   function node<S = never>(onEvent?: (node: Recorder<S>, event: NodeEvent<S, any>) => void): Recorder<S> {
-    const nodeOptions = options.nodeOptions ?? {};
+    const made = nodesMade++;
+    const nodeOptions =
+      (typeof options.nodeOptions === "function" ? options.nodeOptions(made) : options.nodeOptions) ?? {};
     const adapters = [...((nodeOptions.adapters as Adapter[] | undefined) ?? []), ...(options.adapters ?? [])];
     const recorder: Recorder<S> = new Recorder<S>(split({ ...nodeOptions, adapters }), (event) =>
       onEvent?.(recorder, event),
@@ -149,40 +156,47 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
 
     if (reliable)
       it.each([1, options.clients ?? 100])(
-        "echoes for %i clients, one connected each, and remove disconnects the peer only",
+        "echoes for %i clients, one node and one connection each, and remove disconnects the peer only",
         async (count) => {
           const server = echoServer();
           const { id: listenerId, addr } = await server.network.listen(transport, listenAddr());
-          const client = node();
-          const endpoints = Array.from({ length: count }, () => client.network.connect(transport, connectAddr(addr)));
+          // A node per client, as real clients are: with identity, each is a peer of its own.
+          const clients = Array.from({ length: count }, () => node());
+          const endpoints = clients.map((client) => client.network.connect(transport, connectAddr(addr)));
 
-          const connected = await client.waitForCount(isConnected, count);
+          const connected = await Promise.all(clients.map((client) => client.waitFor(isConnected)));
           expect(connected.map((e) => e.ok)).toEqual(endpoints.map(() => true));
           // The endpoint in the event is the very object connect() returned.
-          expect(new Set(connected.map((e) => e.endpoint))).toEqual(new Set(endpoints));
+          connected.forEach((event, i) => {
+            expect(event.endpoint).toBe(endpoints[i]);
+          });
 
           const accepted = await server.waitForCount(isAccepted, count);
           expect(accepted.every((e) => e.listener === listenerId)).toBe(true);
 
           const payloads = endpoints.map((_, i) => utf8.encode(`hello from client ${i}`));
           endpoints.forEach((endpoint, i) => {
-            expect(send(client, endpoint, payloads[i] as Uint8Array)).toBe(SendStatus.Sent);
+            expect(send(clients[i] as Recorder<never>, endpoint, payloads[i] as Uint8Array)).toBe(SendStatus.Sent);
           });
           for (const [i, endpoint] of endpoints.entries()) {
+            const client = clients[i] as Recorder<never>;
             const expected = payloads[i] as Uint8Array;
             expect(sameBytes(await waitForBytes(client, endpoint, expected.length), expected)).toBe(true);
             if (packetBased) expect(client.about(endpoint.key).filter(isMessage)).toHaveLength(1);
           }
 
-          for (const endpoint of endpoints) expect(client.network.remove(endpoint.id)).toBe(true);
+          endpoints.forEach((endpoint, i) => {
+            expect(clients[i]?.network.remove(endpoint.id)).toBe(true);
+          });
           await server.waitForCount(isDisconnected, count);
-          // Every accepted connection ended exactly once, cleanly, and the client heard nothing of it.
+          // Every accepted connection ended exactly once, cleanly, and the clients heard nothing of it.
           expect(new Set(server.ofType("disconnected").map((e) => e.endpoint))).toEqual(
             new Set(accepted.map((e) => e.endpoint)),
           );
           expect(server.ofType("disconnected").every((e) => e.error === undefined)).toBe(true);
-          expect(client.ofType("disconnected")).toHaveLength(0);
-          for (const endpoint of endpoints) {
+          for (const [i, endpoint] of endpoints.entries()) {
+            const client = clients[i] as Recorder<never>;
+            expect(client.ofType("disconnected")).toHaveLength(0);
             expect(client.about(endpoint.key).filter(isConnected)).toHaveLength(1);
             expect(client.network.isReady(endpoint.id)).toBeUndefined();
           }

@@ -3,14 +3,15 @@
  * code in Node and in Chromium against the scenario server's `identity` and `mute` roles
  * (identity-server.ts). Each scenario makes its own node with `identity` and follows it in the log.
  */
-import { type NodeHandler, type SplitOptions, Transport } from "message-io";
-import { ACCEPTED_HELLO, SERVER_ID } from "./identity-constants.js";
-import { isEvent, isSignal, type ScenarioLog } from "./log.js";
-import type { ScenarioPlatform } from "./scenarios.js";
+import { msgpack, type NodeHandler, type NodeListener, type SplitOptions, Transport } from "message-io";
+import { ACCEPTED_HELLO, SERVER_ID, TYPED_CLIENT_HELLO, TYPED_DOWN, TYPED_UP } from "./identity-constants.js";
+import { isEvent, isSignal, type ScenarioAddresses, type ScenarioLog } from "./log.js";
+import { RECONNECT, type ScenarioPlatform } from "./scenarios.js";
+import { describeValue } from "./typed-scenarios.js";
 
 export interface IdentityContext {
   readonly log: ScenarioLog<any>;
-  readonly at: { readonly identity: string; readonly mute: string };
+  readonly at: ScenarioAddresses;
   readonly platform: ScenarioPlatform;
 }
 
@@ -18,13 +19,14 @@ const utf8 = new TextEncoder();
 const codeOf = (error: unknown) => (error as { code?: unknown } | undefined)?.code;
 
 /** Runs `body` with a node made with `options` whose events the log follows, then stops it. */
-async function withNode(
+async function withNode<M = Uint8Array>(
   { platform, log }: IdentityContext,
-  options: Omit<SplitOptions, "codec">,
-  body: (handler: NodeHandler<string>) => Promise<void>,
+  options: SplitOptions<NoInfer<M>>,
+  body: (handler: NodeHandler<string, M>) => Promise<void>,
 ): Promise<void> {
-  const { handler, listener } = platform.split<string>(options);
-  const followed = log.follow(listener);
+  // A node of bytes or, with `M` given and a codec, of messages: the log reads `data` either way.
+  const { handler, listener } = platform.split<string, M>(options as SplitOptions<M> & { codec: never });
+  const followed = log.follow(listener as unknown as NodeListener<string>);
   try {
     await body(handler);
   } finally {
@@ -80,10 +82,7 @@ export const identityScenarios = {
     }
   },
 
-  /**
-   * A client with `ping` against a server that answers: still connected after many intervals.
-   * (Once `stats` is merged (LAYERS.md section 3), `stats(endpoint).rtt` is measured here too.)
-   */
+  /** A client with `ping` against a server that answers: still connected after many intervals, and `rtt` measured. */
   async "identity-pings"(context: IdentityContext) {
     const { log, at } = context;
     await withNode(
@@ -96,8 +95,57 @@ export const identityScenarios = {
         handler.signals.sendWithTimer("eight intervals later", 2000);
         await log.waitFor(isSignal("eight intervals later"));
         log.note("still connected", handler.network.isReady(endpoint.id));
+        const rtt = handler.network.stats(endpoint)?.rtt;
+        log.note("stats rtt > 0", typeof rtt === "number" && rtt > 0);
       },
     );
+  },
+
+  /**
+   * Reconnect, identity and msgpack together: typed hellos both ways, the typed server goes away
+   * with the link and comes back before attempt 3; typed messages sent meanwhile are held, leave
+   * after the handshake and arrive decoded in order; `reconnected` carries the peer; counts stay.
+   */
+  async "identity-typed-reconnect"(context: IdentityContext) {
+    const { log, at, platform } = context;
+    // The control server speaks bytes without a hello: a node without identity talks to it.
+    const controller = platform.split<string>();
+    const controllerFollowed = log.follow(controller.listener);
+    const identity = { id: "typed-client", hello: TYPED_CLIENT_HELLO };
+    try {
+      const control = await controller.handler.network.connectAsync(Transport.Ws, at.control);
+      await log.waitFor(isEvent("connected", "control", log));
+      await withNode<unknown>(context, { codec: msgpack(), identity }, async (handler) => {
+        const network = handler.network;
+        const typed = network.connect(Transport.Ws, at.typed, { reconnect: RECONNECT });
+        const connected = await log.waitFor(isEvent("connected", "typed", log));
+        log.note("peer", connected.ok ? describeValue(connected.peer) : undefined);
+        log.note("send(first)", network.send(typed, { t: "chat", text: "first" }));
+        log.note("echo decodes to", describeValue((await log.waitFor(isEvent("message", "typed", log))).message));
+
+        log.note("send(down)", network.send(typed, TYPED_DOWN));
+        await log.waitFor(isEvent("reconnecting", "typed", log));
+        log.note("isReady while away", network.isReady(typed.id));
+        for (const n of [1, 2]) log.note(`send(held ${n})`, network.send(typed, { t: "move", n, at: new Date(n) }));
+        log.note("peers while away", handler.peers.ids().join(","));
+        await log.waitFor(isEvent("reconnecting", "typed", log), 3);
+        log.note("send(typed-up)", controller.handler.network.send(control, TYPED_UP));
+        await log.waitFor(isEvent("message", "control", log));
+        const back = await log.waitFor(isEvent("reconnected", "typed", log));
+        log.note("reconnected peer", describeValue(back.peer));
+        log.note("peers.endpoint is the connection", handler.peers.endpoint(SERVER_ID) === typed);
+        // The first echo was message 1; both held ones are in before the log notes what they decode to.
+        const echoes = [await log.waitFor(isEvent("message", "typed", log), 2)];
+        echoes.push(await log.waitFor(isEvent("message", "typed", log), 3));
+        for (const [i, echo] of echoes.entries())
+          log.note(`held echo ${i + 1} decodes to`, describeValue(echo.message));
+        const stats = network.stats(typed);
+        log.note("stats: messages sent, received", `${stats?.messagesSent}, ${stats?.messagesReceived}`);
+      });
+    } finally {
+      controller.handler.stop();
+      await controllerFollowed;
+    }
   },
 
   /** A server that stops answering pings: a client with `ping` ends it with ETIMEDOUT. */

@@ -34,6 +34,11 @@ export interface ScenarioAddresses {
   readonly identity: string;
   /** Completes a handshake by hand, then never answers a ping (identity-server.ts). */
   readonly mute: string;
+  /**
+   * A node with msgpack and identity: accepts the typed hello of version 3, echoes; goes away on
+   * `{ t: "down" }` and comes back when a `control` connection sends `"typed-up"` (identity-server.ts).
+   */
+  readonly typed: string;
 }
 
 export const STRICT_MAX_MESSAGE_SIZE = 1024;

@@ -4,6 +4,7 @@
  */
 import net from "node:net";
 import { type ResourceId, split, Transport } from "message-io/node";
+import { TYPED_UP } from "./identity-constants.js";
 import { startIdentityRoles } from "./identity-server.js";
 import { type Role, type ScenarioAddresses, STRICT_MAX_MESSAGE_SIZE } from "./log.js";
 
@@ -67,6 +68,7 @@ export async function startScenarioServer(): Promise<ScenarioServer> {
             }
             break;
           }
+          if (role === "control" && command === TYPED_UP) await identityRoles.bringTypedBack();
           if (role === "control" && command === FLAKY_UP && !flakyUp) {
             flaky = await network.listen(Transport.Ws, flaky.addr); // the same port, free again
             roleOfListener.set(flaky.id, "flaky");

@@ -6,19 +6,12 @@
  */
 import net from "node:net";
 import { fileURLToPath } from "node:url";
-import {
-  type Endpoint,
-  type NetEvent,
-  type NodeEvent,
-  parseHostPort,
-  type ReconnectOptions,
-  SendStatus,
-  Transport,
-} from "message-io";
+import { type Endpoint, type NetEvent, type NodeEvent, type ReconnectOptions, SendStatus, Transport } from "message-io";
 import { describe, expect, it } from "vitest";
 import { isAccepted, isMessage, type Recorder, recordedNode } from "../support/recorder.js";
 import { runToExit } from "../support/run-to-exit.js";
-import { dialAddress, echoNode, guardEveryTest } from "./support.js";
+import { closeProxies, LinkProxy } from "./proxy.js";
+import { dialAddress, echoNode, freeAddress, guardEveryTest } from "./support.js";
 
 type Reconnecting = Extract<NetEvent, { type: "reconnecting" }>;
 const isReconnecting = (e: NodeEvent<unknown>): e is Reconnecting => e.type === "reconnecting";
@@ -31,23 +24,13 @@ const TRANSPORTS = [Transport.Tcp, Transport.FramedTcp, Transport.Ws] as const;
 const utf8 = new TextDecoder();
 
 const silentServers: { server: net.Server; sockets: net.Socket[] }[] = [];
-const proxies: CutProxy[] = [];
 guardEveryTest(async () => {
-  for (const proxy of proxies.splice(0)) await proxy.close();
+  await closeProxies();
   for (const { server, sockets } of silentServers.splice(0)) {
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
   }
 });
-
-/** A port nothing listens on now (bound, then freed; ports are picked at random so it stays free). */
-async function freeAddress(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `127.0.0.1:${port}`;
-}
 
 /** An echo server bound at `addr` (which the previous one may just have left). */
 async function serverAt(transport: string, addr: string): Promise<Recorder> {
@@ -242,77 +225,14 @@ describe("a peer that accepts TCP and then says nothing", () => {
   );
 });
 
-/**
- * A TCP proxy to `target` that can cut a link once a number of bytes went one way: the bytes up
- * to that point pass, then both sockets are destroyed, as a cable pulled mid-message.
- */
-class CutProxy {
-  /** Bytes still allowed server-to-client (or client-to-server) before the cut; `Infinity`: no cut armed. */
-  cutDown = Number.POSITIVE_INFINITY;
-  cutUp = Number.POSITIVE_INFINITY;
-  cuts = 0;
-  private readonly links = new Set<net.Socket>();
-
-  private constructor(
-    private readonly server: net.Server,
-    readonly addr: string,
-  ) {}
-
-  static async start(target: string): Promise<CutProxy> {
-    const { host, port } = parseHostPort(target);
-    let proxy: CutProxy | undefined;
-    const server = net.createServer((client) => {
-      const upstream = net.connect({ host, port });
-      const self = proxy as CutProxy;
-      for (const socket of [client, upstream]) {
-        socket.on("error", () => {});
-        self.links.add(socket);
-        socket.on("close", () => {
-          self.links.delete(socket);
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      self.forward(upstream, client, "cutDown");
-      self.forward(client, upstream, "cutUp");
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    proxy = new CutProxy(server, `127.0.0.1:${(server.address() as net.AddressInfo).port}`);
-    proxies.push(proxy);
-    return proxy;
-  }
-
-  private forward(from: net.Socket, to: net.Socket, budget: "cutDown" | "cutUp"): void {
-    from.on("data", (chunk: Buffer) => {
-      const allowed = this[budget];
-      if (chunk.length < allowed) {
-        this[budget] = allowed - chunk.length;
-        to.write(chunk);
-        return;
-      }
-      this[budget] = Number.POSITIVE_INFINITY; // one cut per arming
-      this.cuts += 1;
-      to.write(chunk.subarray(0, allowed), () => {
-        from.destroy();
-        to.destroy();
-      });
-    });
-  }
-
-  close(): Promise<void> {
-    for (const socket of this.links) socket.destroy();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
 describe("framed-tcp: a link cut in the middle of a message", () => {
   const big = "x".repeat(512 * 1024);
 
-  /** An echo server, and a reconnecting client linked to it through a `CutProxy`. */
+  /** An echo server, and a reconnecting client linked to it through a `LinkProxy`. */
   async function linkedThroughProxy() {
     const server = echoNode();
     const { addr } = await server.network.listen(Transport.FramedTcp, "127.0.0.1:0");
-    const proxy = await CutProxy.start(addr);
+    const proxy = await LinkProxy.start(addr);
     const client = recordedNode();
     const endpoint = client.network.connect(Transport.FramedTcp, proxy.addr, { reconnect: FAST });
     await client.waitFor(isConnected);

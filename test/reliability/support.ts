@@ -52,6 +52,15 @@ export function guardEveryTest(cleanUp?: () => unknown): void {
   });
 }
 
+/** A port nothing listens on now (bound, then freed; ports are picked at random so it stays free). */
+export async function freeAddress(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `127.0.0.1:${port}`;
+}
+
 /** A node that sends every message back to where it came from. */
 export function echoNode(): Recorder {
   const node: Recorder = recordedNode((event) => {

@@ -5,6 +5,7 @@
  */
 import {
   type Adapter,
+  type Codec,
   type Connection,
   type IdentityOptions,
   type NodeEvent,
@@ -23,6 +24,16 @@ export function nodeWith<S = never>(
   onEvent?: (event: NodeEvent<S>) => void,
 ): Recorder<S> {
   const recorder = new Recorder<S>(split<S>(options), onEvent);
+  live.push(recorder);
+  return recorder;
+}
+
+/** A recorded node of messages `M`, made with `options` and their `codec`. */
+export function typedNode<M, S = never>(
+  options: SplitOptions<M> & { codec: Codec<M> },
+  onEvent?: (event: NodeEvent<S, M>) => void,
+): Recorder<S> {
+  const recorder = new Recorder<S>(split<S, M>(options) as never, onEvent as never);
   live.push(recorder);
   return recorder;
 }

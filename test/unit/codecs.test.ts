@@ -100,6 +100,18 @@ describe("msgpack()", () => {
     }
   });
 
+  it("does not decode 0xc1, the byte MessagePack never uses, wherever it stands; the byte inside a value is fine", () => {
+    for (const garbage of [
+      Uint8Array.of(0xc1),
+      Uint8Array.of(0x92, 0x01, 0xc1), // [1, never-used]
+      Uint8Array.of(0x81, 0xa1, 0x61, 0x91, 0xc1), // { a: [never-used] }
+    ]) {
+      expect(() => codec.decode(garbage), Array.from(garbage).join(",")).toThrow(/0xc1/);
+    }
+    const holdingTheByte = { bin: Uint8Array.of(0xc1), n: 0xc1, list: [0xc1, 0xc1c1] };
+    expect(codec.decode(codec.encode(holdingTheByte))).toEqual(holdingTheByte);
+  });
+
   it("is one codec per call, each with its own encoder", () => {
     const a = msgpack<number>();
     const b = msgpack<number>();

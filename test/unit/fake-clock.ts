@@ -73,6 +73,15 @@ export class FakeClock implements Clock {
     this.time = target;
   }
 
+  /**
+   * Moves time forward by `ms` and runs nothing: a loop blocked, or timers throttled (a background
+   * tab). The next `advance` runs what fell due meanwhile, late: `now()` reads the later time.
+   */
+  stall(ms: number): void {
+    if (!(ms >= 0)) throw new Error(`cannot stall by ${ms}`);
+    this.time += ms;
+  }
+
   private earliest(): Scheduled | undefined {
     let best: Scheduled | undefined;
     for (const entry of this.scheduled.values()) {

@@ -391,6 +391,35 @@ describe("pings on the node's clock", () => {
     expect(clock.pending).toBe(0);
     stopAll(server);
   });
+
+  it("a ping tick of its own that runs late (a blocked loop, a throttled tab) does not count the wait as the peer's silence", async () => {
+    const clock = new FakeClock();
+    const { adapter, state } = freezable();
+    const server = node(adapter, { id: "server" }, { clock });
+    const { node: client } = decoratedNode(adapter, { id: "client", ping: 100 }, { clock });
+    const { addr } = await server.network.listen(MEMORY, "server:0");
+    await client.network.connectAsync(MEMORY, addr);
+    clock.advance(100);
+    await turns();
+
+    // Our timers were held back for ten intervals: the peer's answers may be waiting unread.
+    clock.stall(1_000);
+    clock.advance(0);
+    await turns();
+    clock.advance(100);
+    await turns();
+    expect(client.events.filter((e) => e.type === "disconnected")).toEqual([]);
+
+    // A peer that stops answering is still ended, two intervals after it was last heard.
+    state.frozen = true;
+    clock.advance(199);
+    await turns();
+    expect(client.events.filter((e) => e.type === "disconnected")).toEqual([]);
+    clock.advance(1);
+    const gone = await client.waitFor((e) => e.type === "disconnected");
+    expect(gone.type === "disconnected" && gone.error?.code).toBe("ETIMEDOUT");
+    stopAll(server);
+  });
 });
 
 describe("inbound backpressure behind the handshake", () => {

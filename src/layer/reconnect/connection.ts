@@ -136,6 +136,17 @@ export class ReconnectingConnection implements Connection {
     }
   }
 
+  /**
+   * @internal The core ends the link for its peer's fault (a payload that does not decode): for a
+   * connection that comes back, a drop like any other. Nothing more of that link is delivered.
+   */
+  dropLink(error: NetError): void {
+    if (!this.linked) return;
+    const inner = this.inner;
+    this.lost(error);
+    inner?.close();
+  }
+
   /** @internal An attempt's connection received bytes: they prove it is up, even without `ready`. */
   received(from: AttemptSink, bytes: Uint8Array): void {
     if (from !== this.current) return;
