@@ -10,7 +10,7 @@ import type { IdentityOptions } from "./layer/identity/options.js";
 import { PeerRegistry, type Peers } from "./layer/identity/peers.js";
 import { identitySettings } from "./layer/identity/settings.js";
 import { Listener, type NodeListener } from "./listener.js";
-import { Network, type NetworkController, type Sendable, type SendData } from "./network.js";
+import { Network, type NetworkController, type Sendable } from "./network.js";
 import { transportIndex } from "./resource-id.js";
 import { Transport, transportInfo } from "./transport.js";
 
