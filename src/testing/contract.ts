@@ -12,16 +12,21 @@ import type { Adapter } from "../adapter.js";
 import type { Endpoint } from "../endpoint.js";
 import { NetError } from "../errors.js";
 import { type NetEvent, type NodeEvent, SendStatus } from "../events.js";
-import { type TransportInfo, transportInfo } from "../transport.js";
+import { DEFAULT_MAX_PENDING_BYTES, type TransportInfo, transportInfo } from "../transport.js";
 import { concatBytes, patternBytes } from "./bytes.js";
 import { isAccepted, isConnected, isDisconnected, isMessage, Recorder, type SplitNode, sameBytes } from "./recorder.js";
+import { type RoundTrip, roundTrip } from "./round-trip.js";
+import { describeUnreliableScenarios } from "./unreliable.js";
 
 /** A platform's `split`. */
 export type SplitFunction = (options?: any) => SplitNode<any>;
 
 /** What the transport guarantees: each flag selects the scenarios that rely on it. */
 export interface AdapterCapabilities {
-  /** Every message sent arrives (default `true`). `false` (unreliable datagrams) skips the scenarios that count deliveries. */
+  /**
+   * Every message sent arrives (default `true`). `false` (unreliable datagrams): a scenario sends a
+   * message again until its echo comes back, and those that count deliveries are skipped.
+   */
   reliable?: boolean;
   /** Messages arrive in the order sent (default `true`). */
   ordered?: boolean;
@@ -51,6 +56,8 @@ export interface AdapterContractOptions extends AdapterCapabilities {
   listenAddr: string | (() => string);
   /** What a client connects to, from the listener's bound address (default: that address). */
   connectAddr?: (bound: string) => string;
+  /** Options of every `connect` a scenario makes (`ordered` for webrtc, ...). */
+  connectOptions?: Record<string, unknown>;
   /** Options every node is made with (`codec`, `identity`, ...); `adapters` are added to its own. */
   nodeOptions?: Record<string, unknown>;
   /**
@@ -84,6 +91,12 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
 
   const listenAddr = () => (typeof options.listenAddr === "function" ? options.listenAddr() : options.listenAddr);
   const connectAddr = (bound: string) => options.connectAddr?.(bound) ?? bound;
+  const connectOptions = options.connectOptions ?? {};
+  /** `connect` with the suite's connect options (and a scenario's own on top). */
+  const dial = <S>(recorder: Recorder<S>, addr: string, extra: Record<string, unknown> = {}) =>
+    recorder.network.connect(transport, addr, { ...connectOptions, ...extra });
+  const dialAsync = <S>(recorder: Recorder<S>, addr: string, extra: Record<string, unknown> = {}) =>
+    recorder.network.connectAsync(transport, addr, { ...connectOptions, ...extra });
 
   /** A node with the options and adapters of the suite, recording its events. */
   function node<S = never>(onEvent?: (node: Recorder<S>, event: NodeEvent<S, any>) => void): Recorder<S> {
@@ -108,6 +121,11 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
   /** The payload of a message event: its decoded message, or on a byte stream the chunk. */
   const payloadOf = (event: Extract<NetEvent<any>, { type: "message" }>): Uint8Array =>
     packetBased ? payload.decode(event.message) : event.data;
+
+  const roundTripping: RoundTrip = { reliable, send, payloadOf };
+  /** `bytes` to an echo server and back, sent again while it is lost on an unreliable transport. */
+  const echoed = <S>(recorder: Recorder<S>, endpoint: Endpoint, bytes: Uint8Array) =>
+    roundTrip(roundTripping, recorder, endpoint, bytes);
 
   /** Everything `endpoint` received, concatenated (a stream transport may split or merge messages). */
   const receivedBytes = <S>(recorder: Recorder<S>, endpoint: Endpoint) =>
@@ -147,24 +165,24 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
       await Promise.all(live.splice(0).map((recorder) => recorder.stop()));
     });
 
-    if (reliable)
-      it.each([1, options.clients ?? 100])(
-        "echoes for %i clients, one connected each, and remove disconnects the peer only",
-        async (count) => {
-          const server = echoServer();
-          const { id: listenerId, addr } = await server.network.listen(transport, listenAddr());
-          const client = node();
-          const endpoints = Array.from({ length: count }, () => client.network.connect(transport, connectAddr(addr)));
+    it.each([1, options.clients ?? 100])(
+      "echoes for %i clients, one connected each, and remove disconnects the peer only",
+      async (count) => {
+        const server = echoServer();
+        const { id: listenerId, addr } = await server.network.listen(transport, listenAddr());
+        const client = node();
+        const endpoints = Array.from({ length: count }, () => dial(client, connectAddr(addr)));
 
-          const connected = await client.waitForCount(isConnected, count);
-          expect(connected.map((e) => e.ok)).toEqual(endpoints.map(() => true));
-          // The endpoint in the event is the very object connect() returned.
-          expect(new Set(connected.map((e) => e.endpoint))).toEqual(new Set(endpoints));
+        const connected = await client.waitForCount(isConnected, count);
+        expect(connected.map((e) => e.ok)).toEqual(endpoints.map(() => true));
+        // The endpoint in the event is the very object connect() returned.
+        expect(new Set(connected.map((e) => e.endpoint))).toEqual(new Set(endpoints));
 
-          const accepted = await server.waitForCount(isAccepted, count);
-          expect(accepted.every((e) => e.listener === listenerId)).toBe(true);
+        const accepted = await server.waitForCount(isAccepted, count);
+        expect(accepted.every((e) => e.listener === listenerId)).toBe(true);
 
-          const payloads = endpoints.map((_, i) => utf8.encode(`hello from client ${i}`));
+        const payloads = endpoints.map((_, i) => utf8.encode(`hello from client ${i}`));
+        if (reliable) {
           endpoints.forEach((endpoint, i) => {
             expect(send(client, endpoint, payloads[i] as Uint8Array)).toBe(SendStatus.Sent);
           });
@@ -173,29 +191,41 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
             expect(sameBytes(await waitForBytes(client, endpoint, expected.length), expected)).toBe(true);
             if (packetBased) expect(client.about(endpoint.key).filter(isMessage)).toHaveLength(1);
           }
-
-          for (const endpoint of endpoints) expect(client.network.remove(endpoint.id)).toBe(true);
-          await server.waitForCount(isDisconnected, count);
-          // Every accepted connection ended exactly once, cleanly, and the client heard nothing of it.
-          expect(new Set(server.ofType("disconnected").map((e) => e.endpoint))).toEqual(
-            new Set(accepted.map((e) => e.endpoint)),
-          );
-          expect(server.ofType("disconnected").every((e) => e.error === undefined)).toBe(true);
-          expect(client.ofType("disconnected")).toHaveLength(0);
-          for (const endpoint of endpoints) {
-            expect(client.about(endpoint.key).filter(isConnected)).toHaveLength(1);
-            expect(client.network.isReady(endpoint.id)).toBeUndefined();
+        } else {
+          // Each echo comes back to the client that sent it, and to no other.
+          await Promise.all(endpoints.map((endpoint, i) => echoed(client, endpoint, payloads[i] as Uint8Array)));
+          for (const [i, endpoint] of endpoints.entries()) {
+            const received = client.about(endpoint.key).filter(isMessage).map(payloadOf);
+            expect(received.every((bytes) => sameBytes(bytes, payloads[i] as Uint8Array))).toBe(true);
           }
-        },
-      );
+        }
 
-    if (reliable && largeMessage > 0)
+        for (const endpoint of endpoints) expect(client.network.remove(endpoint.id)).toBe(true);
+        await server.waitForCount(isDisconnected, count);
+        // Every accepted connection ended exactly once, cleanly, and the client heard nothing of it.
+        expect(new Set(server.ofType("disconnected").map((e) => e.endpoint))).toEqual(
+          new Set(accepted.map((e) => e.endpoint)),
+        );
+        expect(server.ofType("disconnected").every((e) => e.error === undefined)).toBe(true);
+        expect(client.ofType("disconnected")).toHaveLength(0);
+        for (const endpoint of endpoints) {
+          expect(client.about(endpoint.key).filter(isConnected)).toHaveLength(1);
+          expect(client.network.isReady(endpoint.id)).toBeUndefined();
+        }
+      },
+    );
+
+    if (largeMessage > 0)
       it(`delivers a message of ${largeMessage} bytes intact`, async () => {
         const server = echoServer();
         const { addr } = await server.network.listen(transport, listenAddr());
         const client = node();
-        const endpoint = await client.network.connectAsync(transport, connectAddr(addr));
+        const endpoint = await dialAsync(client, connectAddr(addr));
         const big = patternBytes(largeMessage, 7);
+        if (!reliable) {
+          await echoed(client, endpoint, big);
+          return;
+        }
         expect(send(client, endpoint, big)).toBe(SendStatus.Sent);
         expect(sameBytes(await waitForBytes(client, endpoint, big.length), big)).toBe(true);
         if (packetBased) expect(client.about(endpoint.key).filter(isMessage)).toHaveLength(1);
@@ -206,13 +236,14 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
         const server = echoServer();
         const { addr } = await server.network.listen(transport, listenAddr());
         const client = node();
-        const endpoint = await client.network.connectAsync(transport, connectAddr(addr));
+        const endpoint = await dialAsync(client, connectAddr(addr));
         const count = 50;
-        // Large enough to be queued rather than written at once.
-        const scratch = new Uint8Array(Math.min(100_000, info.maxMessageSize));
+        // Large enough to be queued rather than written at once, and all of them under maxPendingBytes.
+        const pendingLimit = info.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+        const scratch = new Uint8Array(Math.min(100_000, info.maxMessageSize, Math.floor(pendingLimit / (count + 1))));
         for (let i = 0; i < count; i++) {
           scratch.fill(i);
-          send(client, endpoint, scratch);
+          expect(send(client, endpoint, scratch)).toBe(SendStatus.Sent);
         }
         scratch.fill(255);
         const received = await waitForBytes(client, endpoint, count * scratch.length);
@@ -228,7 +259,7 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
       it("reports a connect where nothing listens as one connected, not ok", async () => {
         const addr = await deadAddr();
         const client = node<string>();
-        const endpoint = client.network.connect(transport, addr);
+        const endpoint = dial(client, addr);
         expect(send(client, endpoint, utf8.encode("too early"))).toBe(SendStatus.ResourceNotAvailable);
         expect(client.network.isReady(endpoint.id)).toBe(false);
 
@@ -240,7 +271,7 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
         await drained(client);
         expect(client.about(endpoint.key)).toHaveLength(1);
 
-        const rejected = client.network.connectAsync(transport, addr);
+        const rejected = dialAsync(client, addr);
         await expect(rejected).rejects.toBeInstanceOf(NetError);
         // connectAsync still emits its connected event.
         expectRefused((await client.waitForCount(isConnected, 2))[1] as Extract<NetEvent, { type: "connected" }>);
@@ -250,20 +281,20 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
       const server = echoServer();
       const { addr } = await server.network.listen(transport, listenAddr());
       const client = node();
-      const endpoint = await client.network.connectAsync(transport, connectAddr(addr));
+      const endpoint = await dialAsync(client, connectAddr(addr));
       expect(client.network.isReady(endpoint.id)).toBe(true);
       const event = await client.waitFor(isConnected);
       expect(event).toMatchObject({ ok: true });
       expect(event.endpoint).toBe(endpoint);
     });
 
-    if (reliable && refusedCode !== false)
+    if (refusedCode !== false)
       it("removes listeners and connections without events, and tracks isReady", async () => {
         const server = echoServer<string>();
         const { id: listenerId, addr } = await server.network.listen(transport, listenAddr());
         expect(server.network.isReady(listenerId)).toBe(true);
         const client = node<string>();
-        const first = client.network.connect(transport, connectAddr(addr));
+        const first = dial(client, connectAddr(addr));
         expect(client.network.isReady(first.id)).toBe(false);
         await client.waitFor(isConnected);
         expect(client.network.isReady(first.id)).toBe(true);
@@ -273,15 +304,19 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
         expect(server.network.remove(listenerId)).toBe(true);
         expect(server.network.isReady(listenerId)).toBeUndefined();
         expect(server.network.remove(listenerId)).toBe(false);
-        send(client, first, utf8.encode("still here"));
-        await waitForBytes(client, first, "still here".length);
-        const refused = client.network.connect(transport, connectAddr(addr));
+        if (reliable) {
+          send(client, first, utf8.encode("still here"));
+          await waitForBytes(client, first, "still here".length);
+        } else await echoed(client, first, utf8.encode("still here"));
+        const refused = dial(client, connectAddr(addr));
         const outcome = await client.waitFor((e) => isConnected(e) && e.endpoint === refused);
         expect(outcome).toMatchObject({ ok: false });
 
         // Removing a connection: nothing of it is delivered after remove() returns, not even what was queued.
-        send(client, first, utf8.encode("sent before the remove"));
-        await server.waitForCount((e) => isMessage(e) && e.endpoint === serverSide, 2);
+        if (reliable) {
+          send(client, first, utf8.encode("sent before the remove"));
+          await server.waitForCount((e) => isMessage(e) && e.endpoint === serverSide, 2);
+        } else await echoed(client, first, utf8.encode("sent before the remove"));
         send(client, first, utf8.encode("in flight during the remove"));
         expect(server.network.remove(serverSide.id)).toBe(true);
         const eventsAtRemoval = server.about(serverSide.key).length;
@@ -298,9 +333,9 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
       const server = echoServer();
       const { id, addr } = await server.network.listen(transport, listenAddr());
       const client = node();
-      const endpoint = await client.network.connectAsync(transport, connectAddr(addr));
+      const endpoint = await dialAsync(client, connectAddr(addr));
       const { endpoint: serverSide } = await server.waitFor(isAccepted);
-      const pending = client.network.connectAsync(transport, connectAddr(addr));
+      const pending = dialAsync(client, connectAddr(addr));
 
       client.handler.stop();
       await client.done;
@@ -308,8 +343,8 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
       await expect(pending).rejects.toMatchObject({ code: "STOPPED" });
       expect(send(client, endpoint, utf8.encode("x"))).toBe(SendStatus.ResourceNotFound);
       const stopped = expect.objectContaining({ code: "STOPPED" });
-      expect(() => client.network.connect(transport, connectAddr(addr))).toThrow(stopped);
-      await expect(client.network.connectAsync(transport, connectAddr(addr))).rejects.toMatchObject(stopped);
+      expect(() => dial(client, connectAddr(addr))).toThrow(stopped);
+      await expect(dialAsync(client, connectAddr(addr))).rejects.toMatchObject(stopped);
       await expect(client.network.listen(transport, listenAddr())).rejects.toMatchObject(stopped);
       expect(client.ofType("disconnected")).toHaveLength(0);
 
@@ -338,7 +373,7 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
         server.events.length = 0;
         const { addr } = await server.network.listen(transport, listenAddr());
         const client = node();
-        const endpoint = await client.network.connectAsync(transport, connectAddr(addr));
+        const endpoint = await dialAsync(client, connectAddr(addr));
         const message = new Uint8Array(4);
         const view = new DataView(message.buffer);
         for (let i = 0; i < burst; i++) {
@@ -355,19 +390,27 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
         const server = node();
         const { addr } = await server.network.listen(transport, listenAddr());
         const client = node();
-        const endpoint = await client.network.connectAsync(transport, connectAddr(addr));
+        const endpoint = await dialAsync(client, connectAddr(addr));
         send(client, endpoint, new Uint8Array(0));
         send(client, endpoint, utf8.encode("after"));
         const messages = await server.waitForCount(isMessage, 2);
         expect(messages.map((m) => payloadOf(m).length)).toEqual([0, 5]);
       });
 
+    if (!reliable) {
+      describeUnreliableScenarios({
+        ...{ node, echoServer, listenAddr, connectAddr, dialAsync, echoed, send, payloadOf },
+        info,
+        transport,
+      });
+    }
+
     if (options.enforcesPeerLimit ?? false)
       it("ends a connection whose peer sends a message over maxMessageSize", async () => {
         const server = node();
         const { addr } = await server.network.listen(transport, listenAddr(), { maxMessageSize: 1024 });
         const client = node();
-        const endpoint = await client.network.connectAsync(transport, connectAddr(addr));
+        const endpoint = await dialAsync(client, connectAddr(addr));
         expect(send(client, endpoint, new Uint8Array(2048))).toBe(SendStatus.Sent);
         const gone = await server.waitFor(isDisconnected);
         expect(gone.error?.code).toBe("MESSAGE_TOO_LARGE");
@@ -379,10 +422,11 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
         const server = node();
         const { addr } = await server.network.listen(transport, listenAddr());
         const client = node();
-        const endpoint = await client.network.connectAsync(transport, connectAddr(addr), { maxMessageSize: 100 });
+        const endpoint = await dialAsync(client, connectAddr(addr), { maxMessageSize: 100 });
         expect(send(client, endpoint, new Uint8Array(4096))).toBe(SendStatus.MaxPacketSizeExceeded);
         expect(send(client, endpoint, new Uint8Array(10))).toBe(SendStatus.Sent);
         if (reliable) expect(payloadOf(await server.waitFor(isMessage)).length).toBe(10);
+        else expect(send(client, endpoint, new Uint8Array(100))).toBe(SendStatus.Sent);
       });
   });
 }
