@@ -134,6 +134,40 @@ async function pair(server: Recorder<any>, client: Recorder<any>, connectOptions
   return { addr, endpoint, serverSide: accepted.endpoint };
 }
 
+describe("identity over webrtc under real loss", () => {
+  it("keeps answering pings while the data channel drops a burst the listener has no room for", async () => {
+    const server = split({ identity: { id: "server" } });
+    const unread = server.listener.enqueue(); // nobody reads: past maxQueuedMessages arrivals are dropped
+    try {
+      const { addr } = await server.handler.network.listen(Transport.WebRtc, "127.0.0.1:0", { maxQueuedMessages: 20 });
+      const client = nodeWith({ identity: { id: "client", ping: 40 } });
+      const endpoint = await client.network.connectAsync(Transport.WebRtc, addr);
+      // Bursts for 600 ms, fifteen ping intervals: whatever the channel takes, the listener drops most of it.
+      const until = performance.now() + 600;
+      while (performance.now() < until) {
+        for (let i = 0; i < 100; i++) client.network.send(endpoint, new Uint8Array(1024));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const sent = client.network.stats(endpoint)?.messagesSent ?? 0;
+      expect(client.network.stats(endpoint)?.rtt).toBeGreaterThan(0);
+      expect(client.events.filter(isDisconnected)).toEqual([]);
+      let delivered = 0;
+      for (
+        let event = await unread.receiveTimeout(5000);
+        event !== undefined;
+        event = await unread.receiveTimeout(300)
+      ) {
+        if (event.type === "message") delivered++;
+        expect(event.type).not.toBe("disconnected");
+      }
+      expect(delivered).toBeGreaterThanOrEqual(20);
+      expect(delivered).toBeLessThan(sent);
+    } finally {
+      server.handler.stop();
+    }
+  });
+});
+
 describe("identity over webrtc: the byte contract behind the handshake", () => {
   it("takes messages up to the 16 KiB limit and refuses one byte more, with the empty message", async () => {
     const server = nodeWith({ identity: { id: "server" } }, echo);
@@ -145,6 +179,29 @@ describe("identity over webrtc: the byte contract behind the handshake", () => {
     const [big, empty] = await client.waitForCount(isMessage, 2);
     expect(sameBytes(big!.data, patternBytes(16 * 1024, 3))).toBe(true);
     expect(empty!.data.length).toBe(0);
+  });
+});
+
+describe("identity's verdicts over webrtc: the reason arrives before the close", () => {
+  it("REJECTED with the reason, and REPLACED on both sides", async () => {
+    const server = nodeWith({
+      identity: { id: "server", accept: (peer: { id: string }) => peer.id !== "banned" || "banned here" },
+    });
+    const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0");
+    const banned = nodeWith({ identity: { id: "banned" } });
+    banned.network.connect(Transport.WebRtc, addr);
+    const refused = await banned.waitFor(isConnected);
+    expect(refused.ok).toBe(false);
+    expect(refused.error).toMatchObject({ code: "REJECTED", message: "banned here" });
+
+    const first = nodeWith({ identity: { id: "player" } });
+    await first.network.connectAsync(Transport.WebRtc, addr);
+    const second = nodeWith({ identity: { id: "player" } });
+    await second.network.connectAsync(Transport.WebRtc, addr);
+    expect((await first.waitFor(isDisconnected)).error?.code).toBe("REPLACED");
+    const [older] = await server.waitForCount(isDisconnected, 1);
+    expect(older!.error?.code).toBe("REPLACED");
+    expect(server.handler.peers.ids()).toEqual(["player"]);
   });
 });
 
@@ -186,7 +243,7 @@ describe("codecs, statistics, reconnect and groups over webrtc", () => {
     expect(client.network.stats(endpoint)?.rtt).toBeGreaterThan(0);
   });
 
-  it("reconnects to a listener restarted on the same port: reconnecting, then reconnected as the same peer", async () => {
+  it("reconnects to a listener restarted on the same port after a refused attempt: reconnected as the same peer", async () => {
     let server = nodeWith({ identity: { id: "server" } }, echo);
     const { addr } = await server.network.listen(Transport.WebRtc, "127.0.0.1:0");
     const client = nodeWith({ identity: { id: "client" } });
@@ -198,6 +255,9 @@ describe("codecs, statistics, reconnect and groups over webrtc", () => {
     const dropped = await client.waitFor((e) => e.type === "reconnecting");
     expect(dropped).toMatchObject({ endpoint, attempt: 1 });
     expect(client.network.send(endpoint, new Uint8Array([7]))).toBe(SendStatus.Queued);
+    // An attempt fails while nothing listens there (the signalling socket is refused).
+    const failed = await client.waitFor((e) => e.type === "reconnecting" && e.attempt === 2);
+    expect(failed).toMatchObject({ error: { code: "ECONNREFUSED" } });
 
     server = nodeWith({ identity: { id: "server" } }, echo);
     await server.network.listen(Transport.WebRtc, addr);

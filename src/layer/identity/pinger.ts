@@ -31,6 +31,8 @@ export class Pinger {
   private readonly sentAt = new Float64Array(OUTSTANDING).fill(Number.NaN);
   private readonly sentSequence = new Uint32Array(OUTSTANDING);
   private lastHeard: number;
+  /** When the next tick is due: a tick that runs later than that ran after a stall of our own. */
+  private dueAt: number;
   private timer: unknown;
 
   constructor(
@@ -39,6 +41,7 @@ export class Pinger {
     private readonly target: PingTarget,
   ) {
     this.lastHeard = clock.now();
+    this.dueAt = this.lastHeard + interval;
     this.timer = clock.setTimeout(() => this.tick(), interval);
   }
 
@@ -65,6 +68,10 @@ export class Pinger {
   private tick(): void {
     const now = this.clock.now();
     if (this.target.isPaused()) this.lastHeard = now;
+    // Our own stall (a busy event loop, a GC pause) is not the peer's silence: its answers may be
+    // waiting unread behind this very timer. The time we were late is not counted against it.
+    const late = now - this.dueAt;
+    if (late > 0) this.lastHeard = Math.min(now, this.lastHeard + late);
     if (now - this.lastHeard >= 2 * this.interval) {
       this.timer = undefined;
       this.target.silent();
@@ -74,6 +81,7 @@ export class Pinger {
     const slot = this.sequence % OUTSTANDING;
     this.sentSequence[slot] = this.sequence;
     this.sentAt[slot] = now;
+    this.dueAt = now + this.interval;
     this.timer = this.clock.setTimeout(() => this.tick(), this.interval);
     this.target.sendPing(this.sequence);
   }
