@@ -31,7 +31,7 @@ export class Pinger {
   private readonly sentAt = new Float64Array(OUTSTANDING).fill(Number.NaN);
   private readonly sentSequence = new Uint32Array(OUTSTANDING);
   private lastHeard: number;
-  /** When the next tick is due: a tick that runs later than that ran after a stall of our own. */
+  /** When the armed tick is due: a tick that runs later than that was held back on our side. */
   private dueAt: number;
   private timer: unknown;
 
@@ -68,8 +68,8 @@ export class Pinger {
   private tick(): void {
     const now = this.clock.now();
     if (this.target.isPaused()) this.lastHeard = now;
-    // Our own stall (a busy event loop, a GC pause) is not the peer's silence: its answers may be
-    // waiting unread behind this very timer. The time we were late is not counted against it.
+    // A tick running late means our own loop was blocked or its timers throttled (a background
+    // tab): the peer's answers may be waiting unread. That wait is ours, not the peer's silence.
     const late = now - this.dueAt;
     if (late > 0) this.lastHeard = Math.min(now, this.lastHeard + late);
     if (now - this.lastHeard >= 2 * this.interval) {
