@@ -8,7 +8,7 @@ import type { Endpoint } from "../endpoint.js";
 import { type NetEvent, SendStatus } from "../events.js";
 import type { TransportInfo } from "../transport.js";
 import { patternBytes } from "./bytes.js";
-import { type EventOf, isMessage, type Recorder, sameBytes } from "./recorder.js";
+import { type EventOf, isAccepted, isDisconnected, isMessage, type Recorder, sameBytes } from "./recorder.js";
 
 /** What the suite gives these scenarios: its nodes, addresses and helpers. */
 export interface UnreliableSuite {
@@ -22,12 +22,37 @@ export interface UnreliableSuite {
   payloadOf(event: Extract<NetEvent<any>, { type: "message" }>): Uint8Array;
   info: TransportInfo;
   transport: string;
+  /** Clients of the many-clients echo. */
+  clients: number;
 }
 
 const utf8 = new TextEncoder();
 
 export function describeUnreliableScenarios(suite: UnreliableSuite): void {
   const { node, echoServer, listenAddr, connectAddr, dialAsync, echoed, send, payloadOf, info, transport } = suite;
+  it.each([1, suite.clients])(
+    "echoes for %i clients, a node each, each echo to its sender only; remove ends the peer's side",
+    async (count) => {
+      const server = echoServer();
+      const { addr } = await server.network.listen(transport, listenAddr());
+      const clients = Array.from({ length: count }, () => node());
+      const endpoints = await Promise.all(clients.map((client) => dialAsync(client, connectAddr(addr))));
+      await server.waitForCount(isAccepted, count);
+      const payloads = endpoints.map((_, i) => utf8.encode(`hello from client ${i}`));
+      await Promise.all(endpoints.map((endpoint, i) => echoed(clients[i]!, endpoint, payloads[i]!)));
+      for (const [i, endpoint] of endpoints.entries()) {
+        const received = clients[i]!.about(endpoint.key).filter(isMessage).map(payloadOf);
+        expect(received.every((bytes) => sameBytes(bytes, payloads[i]!))).toBe(true);
+      }
+      endpoints.forEach((endpoint, i) => {
+        expect(clients[i]!.network.remove(endpoint.id)).toBe(true);
+      });
+      const gone = await server.waitForCount(isDisconnected, count);
+      expect(gone.every((e) => e.error === undefined)).toBe(true);
+      expect(clients.flatMap((client) => client.ofType("disconnected"))).toEqual([]);
+    },
+  );
+
   it("delivers messages of every size up to the limit whole, the empty one included", async () => {
     const server = echoServer();
     const { addr } = await server.network.listen(transport, listenAddr());
