@@ -12,16 +12,21 @@ import type { Adapter } from "../adapter.js";
 import type { Endpoint } from "../endpoint.js";
 import { NetError } from "../errors.js";
 import { type NetEvent, type NodeEvent, SendStatus } from "../events.js";
-import { type TransportInfo, transportInfo } from "../transport.js";
+import { DEFAULT_MAX_PENDING_BYTES, type TransportInfo, transportInfo } from "../transport.js";
 import { concatBytes, patternBytes } from "./bytes.js";
 import { isAccepted, isConnected, isDisconnected, isMessage, Recorder, type SplitNode, sameBytes } from "./recorder.js";
+import { type RoundTrip, roundTrip } from "./round-trip.js";
+import { describeUnreliableScenarios } from "./unreliable.js";
 
 /** A platform's `split`. */
 export type SplitFunction = (options?: any) => SplitNode<any>;
 
 /** What the transport guarantees: each flag selects the scenarios that rely on it. */
 export interface AdapterCapabilities {
-  /** Every message sent arrives (default `true`). `false` (unreliable datagrams) skips the scenarios that count deliveries. */
+  /**
+   * Every message sent arrives (default `true`). `false` (unreliable datagrams): a scenario sends a
+   * message again until its echo comes back, and those that count deliveries are skipped.
+   */
   reliable?: boolean;
   /** Messages arrive in the order sent (default `true`). */
   ordered?: boolean;
@@ -47,6 +52,8 @@ export interface AdapterContractOptions extends AdapterCapabilities {
   transport: string;
   /** Custom adapters registered on every node (the same objects on both sides of a scenario). */
   adapters?: readonly Adapter<any, any>[];
+  /** Options of every `connect` a scenario makes (`ordered` for webrtc, ...). */
+  connectOptions?: Record<string, unknown>;
   /** Where a scenario's server listens: an address, or a function giving a fresh one per call (socket paths). */
   listenAddr: string | (() => string);
   /** What a client connects to, from the listener's bound address (default: that address). */
@@ -89,6 +96,12 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
 
   const listenAddr = () => (typeof options.listenAddr === "function" ? options.listenAddr() : options.listenAddr);
   const connectAddr = (bound: string) => options.connectAddr?.(bound) ?? bound;
+  const connectOptions = options.connectOptions ?? {};
+  /** `connect` with the suite's connect options (and a scenario's own on top). */
+  const dial = <S>(recorder: Recorder<S>, addr: string, extra: Record<string, unknown> = {}) =>
+    recorder.network.connect(transport, addr, { ...connectOptions, ...extra });
+  const dialAsync = <S>(recorder: Recorder<S>, addr: string, extra: Record<string, unknown> = {}) =>
+    recorder.network.connectAsync(transport, addr, { ...connectOptions, ...extra });
 
   /** A node with the options and adapters of the suite, recording its events. */
   function node<S = never>(onEvent?: (node: Recorder<S>, event: NodeEvent<S, any>) => void): Recorder<S> {
@@ -115,6 +128,11 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
   /** The payload of a message event: its decoded message, or on a byte stream the chunk. */
   const payloadOf = (event: Extract<NetEvent<any>, { type: "message" }>): Uint8Array =>
     packetBased ? payload.decode(event.message) : event.data;
+
+  const roundTripping: RoundTrip = { reliable, send, payloadOf };
+  /** `bytes` to an echo server and back, sent again while it is lost on an unreliable transport. */
+  const echoed = <S>(recorder: Recorder<S>, endpoint: Endpoint, bytes: Uint8Array) =>
+    roundTrip(roundTripping, recorder, endpoint, bytes);
 
   /** Everything `endpoint` received, concatenated (a stream transport may split or merge messages). */
   const receivedBytes = <S>(recorder: Recorder<S>, endpoint: Endpoint) =>
@@ -203,13 +221,17 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
         },
       );
 
-    if (reliable && largeMessage > 0)
+    if (largeMessage > 0)
       it(`delivers a message of ${largeMessage} bytes intact`, async () => {
         const server = echoServer();
         const { addr } = await server.network.listen(transport, listenAddr());
         const client = node();
-        const endpoint = await client.network.connectAsync(transport, connectAddr(addr));
+        const endpoint = await dialAsync(client, connectAddr(addr));
         const big = patternBytes(largeMessage, 7);
+        if (!reliable) {
+          await echoed(client, endpoint, big);
+          return;
+        }
         expect(send(client, endpoint, big)).toBe(SendStatus.Sent);
         expect(sameBytes(await waitForBytes(client, endpoint, big.length), big)).toBe(true);
         if (packetBased) expect(client.about(endpoint.key).filter(isMessage)).toHaveLength(1);
@@ -220,13 +242,14 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
         const server = echoServer();
         const { addr } = await server.network.listen(transport, listenAddr());
         const client = node();
-        const endpoint = await client.network.connectAsync(transport, connectAddr(addr));
+        const endpoint = await dialAsync(client, connectAddr(addr));
         const count = 50;
-        // Large enough to be queued rather than written at once.
-        const scratch = new Uint8Array(Math.min(100_000, info.maxMessageSize));
+        // Large enough to be queued rather than written at once, and all of them under maxPendingBytes.
+        const pendingLimit = info.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+        const scratch = new Uint8Array(Math.min(100_000, info.maxMessageSize, Math.floor(pendingLimit / (count + 1))));
         for (let i = 0; i < count; i++) {
           scratch.fill(i);
-          send(client, endpoint, scratch);
+          expect(send(client, endpoint, scratch)).toBe(SendStatus.Sent);
         }
         scratch.fill(255);
         const received = await waitForBytes(client, endpoint, count * scratch.length);
@@ -242,7 +265,7 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
       it("reports a connect where nothing listens as one connected, not ok", async () => {
         const addr = await deadAddr();
         const client = node<string>();
-        const endpoint = client.network.connect(transport, addr);
+        const endpoint = dial(client, addr);
         expect(send(client, endpoint, utf8.encode("too early"))).toBe(SendStatus.ResourceNotAvailable);
         expect(client.network.isReady(endpoint.id)).toBe(false);
 
@@ -254,7 +277,7 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
         await drained(client);
         expect(client.about(endpoint.key)).toHaveLength(1);
 
-        const rejected = client.network.connectAsync(transport, addr);
+        const rejected = dialAsync(client, addr);
         await expect(rejected).rejects.toBeInstanceOf(NetError);
         // connectAsync still emits its connected event.
         expectRefused((await client.waitForCount(isConnected, 2))[1] as Extract<NetEvent, { type: "connected" }>);
@@ -264,20 +287,20 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
       const server = echoServer();
       const { addr } = await server.network.listen(transport, listenAddr());
       const client = node();
-      const endpoint = await client.network.connectAsync(transport, connectAddr(addr));
+      const endpoint = await dialAsync(client, connectAddr(addr));
       expect(client.network.isReady(endpoint.id)).toBe(true);
       const event = await client.waitFor(isConnected);
       expect(event).toMatchObject({ ok: true });
       expect(event.endpoint).toBe(endpoint);
     });
 
-    if (reliable && refusedCode !== false)
+    if (refusedCode !== false)
       it("removes listeners and connections without events, and tracks isReady", async () => {
         const server = echoServer<string>();
         const { id: listenerId, addr } = await server.network.listen(transport, listenAddr());
         expect(server.network.isReady(listenerId)).toBe(true);
         const client = node<string>();
-        const first = client.network.connect(transport, connectAddr(addr));
+        const first = dial(client, connectAddr(addr));
         expect(client.network.isReady(first.id)).toBe(false);
         await client.waitFor(isConnected);
         expect(client.network.isReady(first.id)).toBe(true);
@@ -287,15 +310,19 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
         expect(server.network.remove(listenerId)).toBe(true);
         expect(server.network.isReady(listenerId)).toBeUndefined();
         expect(server.network.remove(listenerId)).toBe(false);
-        send(client, first, utf8.encode("still here"));
-        await waitForBytes(client, first, "still here".length);
-        const refused = client.network.connect(transport, connectAddr(addr));
+        if (reliable) {
+          send(client, first, utf8.encode("still here"));
+          await waitForBytes(client, first, "still here".length);
+        } else await echoed(client, first, utf8.encode("still here"));
+        const refused = dial(client, connectAddr(addr));
         const outcome = await client.waitFor((e) => isConnected(e) && e.endpoint === refused);
         expect(outcome).toMatchObject({ ok: false });
 
         // Removing a connection: nothing of it is delivered after remove() returns, not even what was queued.
-        send(client, first, utf8.encode("sent before the remove"));
-        await server.waitForCount((e) => isMessage(e) && e.endpoint === serverSide, 2);
+        if (reliable) {
+          send(client, first, utf8.encode("sent before the remove"));
+          await server.waitForCount((e) => isMessage(e) && e.endpoint === serverSide, 2);
+        } else await echoed(client, first, utf8.encode("sent before the remove"));
         send(client, first, utf8.encode("in flight during the remove"));
         expect(server.network.remove(serverSide.id)).toBe(true);
         const eventsAtRemoval = server.about(serverSide.key).length;
@@ -312,9 +339,9 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
       const server = echoServer();
       const { id, addr } = await server.network.listen(transport, listenAddr());
       const client = node();
-      const endpoint = await client.network.connectAsync(transport, connectAddr(addr));
+      const endpoint = await dialAsync(client, connectAddr(addr));
       const { endpoint: serverSide } = await server.waitFor(isAccepted);
-      const pending = client.network.connectAsync(transport, connectAddr(addr));
+      const pending = dialAsync(client, connectAddr(addr));
 
       client.handler.stop();
       await client.done;
@@ -322,8 +349,8 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
       await expect(pending).rejects.toMatchObject({ code: "STOPPED" });
       expect(send(client, endpoint, utf8.encode("x"))).toBe(SendStatus.ResourceNotFound);
       const stopped = expect.objectContaining({ code: "STOPPED" });
-      expect(() => client.network.connect(transport, connectAddr(addr))).toThrow(stopped);
-      await expect(client.network.connectAsync(transport, connectAddr(addr))).rejects.toMatchObject(stopped);
+      expect(() => dial(client, connectAddr(addr))).toThrow(stopped);
+      await expect(dialAsync(client, connectAddr(addr))).rejects.toMatchObject(stopped);
       await expect(client.network.listen(transport, listenAddr())).rejects.toMatchObject(stopped);
       expect(client.ofType("disconnected")).toHaveLength(0);
 
@@ -352,7 +379,7 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
         server.events.length = 0;
         const { addr } = await server.network.listen(transport, listenAddr());
         const client = node();
-        const endpoint = await client.network.connectAsync(transport, connectAddr(addr));
+        const endpoint = await dialAsync(client, connectAddr(addr));
         const message = new Uint8Array(4);
         const view = new DataView(message.buffer);
         for (let i = 0; i < burst; i++) {
@@ -369,19 +396,35 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
         const server = node();
         const { addr } = await server.network.listen(transport, listenAddr());
         const client = node();
-        const endpoint = await client.network.connectAsync(transport, connectAddr(addr));
+        const endpoint = await dialAsync(client, connectAddr(addr));
         send(client, endpoint, new Uint8Array(0));
         send(client, endpoint, utf8.encode("after"));
         const messages = await server.waitForCount(isMessage, 2);
         expect(messages.map((m) => payloadOf(m).length)).toEqual([0, 5]);
       });
 
+    if (!reliable) {
+      describeUnreliableScenarios({
+        node,
+        echoServer,
+        listenAddr,
+        connectAddr,
+        dialAsync,
+        echoed,
+        send,
+        payloadOf,
+        transport,
+        clients: options.clients ?? 100,
+        largeMessage,
+      });
+    }
+
     if (options.enforcesPeerLimit ?? false)
       it("ends a connection whose peer sends a message over maxMessageSize", async () => {
         const server = node();
         const { addr } = await server.network.listen(transport, listenAddr(), { maxMessageSize: 1024 });
         const client = node();
-        const endpoint = await client.network.connectAsync(transport, connectAddr(addr));
+        const endpoint = await dialAsync(client, connectAddr(addr));
         expect(send(client, endpoint, new Uint8Array(2048))).toBe(SendStatus.Sent);
         const gone = await server.waitFor(isDisconnected);
         expect(gone.error?.code).toBe("MESSAGE_TOO_LARGE");
@@ -393,7 +436,7 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
         const server = node();
         const { addr } = await server.network.listen(transport, listenAddr());
         const client = node();
-        const endpoint = await client.network.connectAsync(transport, connectAddr(addr), { maxMessageSize: 100 });
+        const endpoint = await dialAsync(client, connectAddr(addr), { maxMessageSize: 100 });
         expect(send(client, endpoint, new Uint8Array(4096))).toBe(SendStatus.MaxPacketSizeExceeded);
         expect(send(client, endpoint, new Uint8Array(10))).toBe(SendStatus.Sent);
         if (reliable) expect(payloadOf(await server.waitFor(isMessage)).length).toBe(10);
