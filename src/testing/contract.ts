@@ -180,7 +180,7 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
           const { id: listenerId, addr } = await server.network.listen(transport, listenAddr());
           // A node per client, as real clients are: with identity, each is a peer of its own.
           const clients = Array.from({ length: count }, () => node());
-          const endpoints = clients.map((client) => client.network.connect(transport, connectAddr(addr)));
+          const endpoints = clients.map((client) => dial(client, connectAddr(addr)));
 
           const connected = await Promise.all(clients.map((client) => client.waitFor(isConnected)));
           expect(connected.map((e) => e.ok)).toEqual(endpoints.map(() => true));
