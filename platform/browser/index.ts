@@ -1,3 +1,11 @@
+/**
+ * The browser build: the core with the `ws` client over the native `WebSocket` and the `webrtc`
+ * client over the native `RTCPeerConnection`. `import { split } from "message-io"` resolves here
+ * under the `browser` condition (Vite). Its types say what a browser can do: `listen` of a built-in
+ * transport and `connect` of a Node-only one do not compile (at run time they fail with
+ * `UNSUPPORTED_TRANSPORT`).
+ * @module message-io/browser
+ */
 import { webRtcClientAdapter } from "../../src/adapters/webrtc-client.js";
 import type { PeerConnectionLike } from "../../src/adapters/webrtc-session.js";
 import { type WebSocketLike, wsClientAdapter } from "../../src/adapters/ws-client.js";
