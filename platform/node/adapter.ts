@@ -6,8 +6,8 @@
  * @module message-io/adapter
  */
 export * from "../../src/adapters/index.js";
-export { closeWebSocket, endGracefully, NodeConnection, TurnCork, whenBound } from "./connection.js";
 export { type CorkableSocket, type Framing, TurnWriter } from "./coalesce.js";
+export { closeWebSocket, endGracefully, NodeConnection, TurnCork, whenBound } from "./connection.js";
 export type { DeadlineOptions } from "./deadlines.js";
 export { framedCodec } from "./framed-tcp.js";
 export {
